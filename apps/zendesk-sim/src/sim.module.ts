@@ -1,0 +1,43 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AgentAvailabilityController } from './api/agent-availability.controller';
+import { AvailabilityPresenter } from './api/availability.presenter';
+import { SimClock } from './clock/sim.clock';
+import { SIM_CONFIG, type SimConfig } from './config/sim.config';
+import { ControlController } from './control/control.controller';
+import { Simulation } from './control/simulation';
+import { FaultInjector } from './faults/fault.injector';
+import { AllowedForGuard } from './http/allowed-for.guard';
+import { Authenticator } from './http/authenticator';
+import { RateLimiter } from './http/rate.limiter';
+import { RequestLog } from './http/request.log';
+import { SimExceptionFilter } from './http/sim-exception.filter';
+import { AccountStore } from './store/account.store';
+
+/** The simulated Zendesk account: its APIs, webhooks, activity and control API. */
+@Module({})
+export class SimModule {
+  static forRoot(config: SimConfig): DynamicModule {
+    return {
+      module: SimModule,
+      controllers: [
+        // Status routes first: `agent_availabilities/agent_statuses` must not be taken for an agent id.
+        AgentAvailabilityController,
+        ControlController,
+      ],
+      providers: [
+        { provide: SIM_CONFIG, useValue: config },
+        { provide: APP_GUARD, useClass: AllowedForGuard },
+        { provide: APP_FILTER, useClass: SimExceptionFilter },
+        SimClock,
+        AccountStore,
+        AvailabilityPresenter,
+        Authenticator,
+        RateLimiter,
+        RequestLog,
+        FaultInjector,
+        Simulation,
+      ],
+    };
+  }
+}
