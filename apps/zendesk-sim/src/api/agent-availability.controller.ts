@@ -42,7 +42,10 @@ export class AgentAvailabilityController {
     const params = queryParams(req);
     const page = pageRequest(params, 100);
     const filter = parseFilters(params);
-    const selected = this.store.agents().filter((agent) => this.matches(agent, filter));
+    const all = this.store.agents();
+    const filtered =
+      filter.agentIds || filter.statusId !== null || filter.channelStatus || filter.remainingCapacity;
+    const selected = filtered ? all.filter((agent) => this.matches(agent, filter)) : all;
     const cursor = (raw: string | null, name: string) => (raw === null ? null : cursorAgentId(raw, name));
     const slice = pageOf(
       selected,

@@ -19,8 +19,8 @@ export class Authenticator {
 
   identify(authorization: string | undefined): Identity | null {
     if (!authorization) return null;
-    const [scheme, credentials = ''] = authorization.trim().split(/\s+/, 2);
-    switch (scheme?.toLowerCase()) {
+    const [scheme = '', credentials = ''] = authorization.trim().split(/\s+/, 2);
+    switch (scheme.toLowerCase()) {
       case 'basic':
         return this.fromApiToken(Buffer.from(credentials, 'base64').toString('utf8'));
       case 'bearer':

@@ -1,7 +1,8 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { StoreError } from '../store/account.store';
-import { SimHttpError, apiFamilyOf, errorBody } from './sim-http.error';
+import { SimHttpError } from './sim-http.error';
+import { sendError } from './zendesk-edge.middleware';
 
 /** Renders every failure in the error format of the Zendesk API the request was for. */
 @Catch()
@@ -13,13 +14,7 @@ export class SimExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const error = this.toSimError(exception);
-    if (response.headersSent) return;
-    response.status(error.status).set(error.headers);
-    if (error.status === 401) {
-      response.json({ error: "Couldn't authenticate you" });
-      return;
-    }
-    response.json(errorBody(apiFamilyOf(request.path), error));
+    if (!response.headersSent) sendError(request, response, error);
   }
 
   private toSimError(exception: unknown): SimHttpError {

@@ -104,7 +104,7 @@ function injectFaults(faults: FaultInjector): RequestHandler {
           );
         case 'rate_limit':
           res.set({ 'X-Rate-Limit': '0', 'X-Rate-Limit-Remaining': '0' });
-          return sendRateLimited(req, res, failure.retryAfterS, 0);
+          return sendRateLimited(res, failure.retryAfterS, 0);
       }
     };
     if (plan.delayMs > 0) setTimeout(act, plan.delayMs);
@@ -136,18 +136,18 @@ function rateLimit(limiter: RateLimiter): RequestHandler {
   return (req, res, next) => {
     const decision = limiter.take();
     res.set({ 'X-Rate-Limit': String(decision.limit), 'X-Rate-Limit-Remaining': String(decision.remaining) });
-    if (!decision.allowed) return sendRateLimited(req, res, decision.retryAfterS, decision.limit);
+    if (!decision.allowed) return sendRateLimited(res, decision.retryAfterS, decision.limit);
     next();
   };
 }
 
-function sendRateLimited(req: Request, res: Response, retryAfterS: number, limit: number): void {
+/** The 429 of section 4: clients read only `Retry-After`, but the body matches Zendesk's. */
+function sendRateLimited(res: Response, retryAfterS: number, limit: number): void {
   res.status(429).set('Retry-After', String(retryAfterS));
   res.json({
     error: 'APIRateLimitExceeded',
     description: limit > 0 ? `Rate limit of ${limit} requests per minute exceeded` : 'Too many requests',
   });
-  void req;
 }
 
 const SERVABLE = new Set(['*/*', 'application/*', 'application/json', 'application/vnd.api+json']);
@@ -193,7 +193,7 @@ function parseJsonBody(): RequestHandler {
     json(req, res, (error?: unknown) => {
       if (!error) return next();
       const status = (error as { status?: number }).status === 413 ? 413 : 400;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = error instanceof Error ? error.message : 'unreadable body';
       sendError(
         req,
         res,
