@@ -13,6 +13,12 @@ import { RateLimiter } from './http/rate.limiter';
 import { RequestLog } from './http/request.log';
 import { SimExceptionFilter } from './http/sim-exception.filter';
 import { AccountStore } from './store/account.store';
+import { WebhookControlController } from './webhooks/webhook-control.controller';
+import { WebhookDeliveryLog } from './webhooks/webhook-delivery.log';
+import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
+import { WebhookRegistry } from './webhooks/webhook.registry';
+import { WebhookSender } from './webhooks/webhook.sender';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 /** The simulated Zendesk account: its APIs, webhooks, activity and control API. */
 @Module({})
@@ -24,6 +30,8 @@ export class SimModule {
         // Status routes first: `agent_availabilities/agent_statuses` must not be taken for an agent id.
         AgentAvailabilityController,
         ControlController,
+        WebhooksController,
+        WebhookControlController,
       ],
       providers: [
         { provide: SIM_CONFIG, useValue: config },
@@ -37,6 +45,10 @@ export class SimModule {
         RequestLog,
         FaultInjector,
         Simulation,
+        WebhookRegistry,
+        WebhookDeliveryLog,
+        WebhookSender,
+        WebhookDispatcher,
       ],
     };
   }

@@ -7,6 +7,8 @@ import { RateLimiter } from '../http/rate.limiter';
 import { RequestLog } from '../http/request.log';
 import { seedAccount } from '../store/account.seed';
 import { AccountStore } from '../store/account.store';
+import { WebhookDispatcher } from '../webhooks/webhook.dispatcher';
+import { WebhookRegistry } from '../webhooks/webhook.registry';
 
 /** What a reset may change; anything left out keeps its configured value. */
 export interface ResetOptions {
@@ -40,6 +42,8 @@ export class Simulation implements OnModuleInit {
     private readonly requests: RequestLog,
     private readonly faults: FaultInjector,
     private readonly auth: Authenticator,
+    private readonly webhooks: WebhookRegistry,
+    private readonly deliveries: WebhookDispatcher,
   ) {
     this.current = {
       seed: config.seed,
@@ -79,6 +83,8 @@ export class Simulation implements OnModuleInit {
     this.limiter.reset();
     this.requests.clear();
     this.faults.clear(this.current.seed);
+    this.deliveries.reset();
+    this.webhooks.reset();
     return this.settings();
   }
 
