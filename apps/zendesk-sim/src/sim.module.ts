@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AgentAvailabilityController } from './api/agent-availability.controller';
 import { AvailabilityPresenter } from './api/availability.presenter';
+import { CapacityRulesController } from './api/capacity-rules.controller';
+import { UnifiedAgentStatusController } from './api/unified-agent-status.controller';
 import { SimClock } from './clock/sim.clock';
 import { SIM_CONFIG, type SimConfig } from './config/sim.config';
 import { ControlController } from './control/control.controller';
@@ -13,6 +15,7 @@ import { RateLimiter } from './http/rate.limiter';
 import { RequestLog } from './http/request.log';
 import { SimExceptionFilter } from './http/sim-exception.filter';
 import { AccountStore } from './store/account.store';
+import { StatusJobRegistry } from './store/status-job.registry';
 import { WebhookControlController } from './webhooks/webhook-control.controller';
 import { WebhookDeliveryLog } from './webhooks/webhook-delivery.log';
 import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
@@ -28,7 +31,9 @@ export class SimModule {
       module: SimModule,
       controllers: [
         // Status routes first: `agent_availabilities/agent_statuses` must not be taken for an agent id.
+        UnifiedAgentStatusController,
         AgentAvailabilityController,
+        CapacityRulesController,
         ControlController,
         WebhooksController,
         WebhookControlController,
@@ -45,6 +50,7 @@ export class SimModule {
         RequestLog,
         FaultInjector,
         Simulation,
+        StatusJobRegistry,
         WebhookRegistry,
         WebhookDeliveryLog,
         WebhookSender,

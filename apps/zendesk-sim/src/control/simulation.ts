@@ -7,6 +7,7 @@ import { RateLimiter } from '../http/rate.limiter';
 import { RequestLog } from '../http/request.log';
 import { seedAccount } from '../store/account.seed';
 import { AccountStore } from '../store/account.store';
+import { StatusJobRegistry } from '../store/status-job.registry';
 import { WebhookDispatcher } from '../webhooks/webhook.dispatcher';
 import { WebhookRegistry } from '../webhooks/webhook.registry';
 
@@ -44,6 +45,7 @@ export class Simulation implements OnModuleInit {
     private readonly auth: Authenticator,
     private readonly webhooks: WebhookRegistry,
     private readonly deliveries: WebhookDispatcher,
+    private readonly statusJobs: StatusJobRegistry,
   ) {
     this.current = {
       seed: config.seed,
@@ -83,6 +85,7 @@ export class Simulation implements OnModuleInit {
     this.limiter.reset();
     this.requests.clear();
     this.faults.clear(this.current.seed);
+    this.statusJobs.clear();
     this.deliveries.reset();
     this.webhooks.reset();
     return this.settings();
