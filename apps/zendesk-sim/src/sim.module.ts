@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ActivityControlController } from './activity/activity-control.controller';
+import { ActivityGenerator } from './activity/activity.generator';
 import { AgentAvailabilityController } from './api/agent-availability.controller';
 import { AvailabilityPresenter } from './api/availability.presenter';
 import { CapacityRulesController } from './api/capacity-rules.controller';
@@ -35,6 +37,7 @@ export class SimModule {
         AgentAvailabilityController,
         CapacityRulesController,
         ControlController,
+        ActivityControlController,
         WebhooksController,
         WebhookControlController,
       ],
@@ -51,6 +54,7 @@ export class SimModule {
         FaultInjector,
         Simulation,
         StatusJobRegistry,
+        ActivityGenerator,
         WebhookRegistry,
         WebhookDeliveryLog,
         WebhookSender,

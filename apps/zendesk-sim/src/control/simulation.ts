@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ActivityGenerator } from '../activity/activity.generator';
 import { SimClock } from '../clock/sim.clock';
 import { SIM_CONFIG, type SimConfig } from '../config/sim.config';
 import { FaultInjector } from '../faults/fault.injector';
@@ -46,6 +47,7 @@ export class Simulation implements OnModuleInit {
     private readonly webhooks: WebhookRegistry,
     private readonly deliveries: WebhookDispatcher,
     private readonly statusJobs: StatusJobRegistry,
+    private readonly activity: ActivityGenerator,
   ) {
     this.current = {
       seed: config.seed,
@@ -88,6 +90,7 @@ export class Simulation implements OnModuleInit {
     this.statusJobs.clear();
     this.deliveries.reset();
     this.webhooks.reset();
+    this.activity.reset(this.current.seed, this.current.activity);
     return this.settings();
   }
 
