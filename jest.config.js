@@ -16,7 +16,7 @@ const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   testEnvironment: 'node',
-  moduleNameMapper: {},
+  moduleNameMapper: { '^@app/zendesk$': '<rootDir>/libs/zendesk/src' },
 };
 
 /** @type {import('jest').Config} */

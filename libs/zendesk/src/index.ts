@@ -1,0 +1,37 @@
+/** The Zendesk client library: the only code in the router that talks to Zendesk. */
+export {
+  ZendeskClient,
+  type AvailabilityFilter,
+  type BudgetReport,
+  type CallOptions,
+} from './zendesk.client';
+export { ZendeskModule } from './zendesk.module';
+export type { ZendeskAuth, ZendeskClientOptions } from './zendesk.options';
+export type { BreakerState, ZendeskClientEvent } from './zendesk.http';
+export { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
+export type {
+  AgentAvailability,
+  AgentChannel,
+  AgentStatusChange,
+  AgentStatusRef,
+  CapacityAssignee,
+  CapacityChannel,
+  CapacityRule,
+  CapacityRuleUpdate,
+  ChannelName,
+  ChannelStatus,
+  StatusJob,
+  StatusJobResult,
+  UnifiedStatus,
+  WorkItem,
+} from './zendesk.domain';
+export { type BudgetClock, type RequestPriority } from './rate-budget';
+export {
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  WebhookSignatureVerifier,
+  zendeskWebhookSignature,
+  type SignatureFailure,
+  type SignatureVerdict,
+  type WebhookSignatureOptions,
+} from './webhook-signature';

@@ -1,0 +1,411 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import axios from 'axios';
+import type { Observable } from 'rxjs';
+import { RateBudget, systemClock, type RequestPriority } from './rate-budget';
+import {
+  decodeAssigneePage,
+  decodeAvailability,
+  decodeAvailabilityPage,
+  decodeCapacityRule,
+  decodeCapacityRules,
+  decodeStatusChange,
+  decodeStatusJob,
+  decodeStatusPage,
+  decodeWorkItemPage,
+  type PageOf,
+} from './zendesk.decoder';
+import type {
+  AgentAvailability,
+  AgentStatusChange,
+  CapacityAssignee,
+  CapacityRule,
+  CapacityRuleUpdate,
+  ChannelName,
+  ChannelStatus,
+  StatusJob,
+  UnifiedStatus,
+  WorkItem,
+} from './zendesk.domain';
+import { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
+import { ZendeskHttp, type BreakerState, type ZendeskClientEvent, type ZendeskRequest } from './zendesk.http';
+import { authorizationHeader, resolveZendeskOptions, type ZendeskClientOptions } from './zendesk.options';
+
+/** Which agents `listAgentAvailabilities` returns (section 8.3); filters combine with AND. */
+export interface AvailabilityFilter {
+  channelStatus?: { channel: ChannelName; status: ChannelStatus };
+  statusId?: number;
+  agentIds?: readonly number[];
+  remainingCapacity?: { channel: ChannelName; atLeast: number };
+  /** Report only this channel of each agent (agents are not filtered). */
+  selectChannel?: ChannelName;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Defaults: `write` for changes, `read` for single reads, `bulk` for list walks. */
+  priority?: RequestPriority;
+  signal?: AbortSignal;
+}
+
+/** How much of the rate budget is left and how much work waits for it. */
+export interface BudgetReport {
+  remaining: number;
+  queued: number;
+  inFlight: number;
+  pausedUntil: Date | null;
+  breaker: BreakerState;
+}
+
+const AVAILABILITIES = '/api/v2/agent_availabilities';
+const STATUSES = '/api/v2/agent_availabilities/agent_statuses';
+const CAPACITY_RULES = '/api/v2/capacity/rules';
+const MAX_PAGE_SIZE = 100;
+const MAX_BULK_IDS = 100;
+
+/**
+ * The only code that talks to Zendesk: typed verbs over the Agent Availability, Unified Agent
+ * Status and Capacity Rules APIs, every call within the rate budget, behind the breaker.
+ */
+export class ZendeskClient implements OnApplicationShutdown {
+  private readonly http: ZendeskHttp;
+
+  /** Responses, failures, retries, 429s and breaker changes as they happen. */
+  readonly events$: Observable<ZendeskClientEvent>;
+
+  constructor(options: ZendeskClientOptions) {
+    const resolved = resolveZendeskOptions(options);
+    const clock = options.clock ?? systemClock;
+    const instance = axios.create({
+      baseURL: resolved.baseUrl,
+      headers: {
+        Authorization: authorizationHeader(resolved.auth),
+        Accept: 'application/json',
+        'User-Agent': resolved.userAgent,
+      },
+      // Zendesk ids fit in doubles today (section 8.6); JSON.parse is what every caller uses.
+      responseType: 'json',
+      maxRedirects: 0,
+    });
+    const budget = new RateBudget({
+      requestsPerWindow: resolved.requestsPerMinute,
+      windowMs: resolved.budgetWindowMs,
+      maxQueue: resolved.maxQueuedRequests,
+      clock,
+    });
+    this.http = new ZendeskHttp(resolved, instance, budget, clock);
+    this.events$ = this.http.events$;
+  }
+
+  // ---- agent availability --------------------------------------------------------------------
+
+  /**
+   * Every agent matching `filter`, one page at a time, following Zendesk's cursor links. A resync
+   * of N agents costs ceil(N / pageSize) requests.
+   */
+  async *listAgentAvailabilities(
+    filter: AvailabilityFilter = {},
+    options: CallOptions & { pageSize?: number } = {},
+  ): AsyncGenerator<AgentAvailability[]> {
+    const query: Record<string, string> = { 'page[size]': String(pageSize(options.pageSize)) };
+    if (filter.channelStatus)
+      query['filter[channel_status]'] = `${filter.channelStatus.channel}:${filter.channelStatus.status}`;
+    if (filter.statusId !== undefined) query['filter[agent_status_id]'] = String(filter.statusId);
+    if (filter.agentIds) {
+      if (filter.agentIds.length === 0) return;
+      query['filter[agent_id]'] = filter.agentIds.join(',');
+    }
+    if (filter.remainingCapacity) {
+      query['filter[remaining_capacity]'] =
+        `${filter.remainingCapacity.channel}:${filter.remainingCapacity.atLeast}`;
+    }
+    if (filter.selectChannel) query.select_channel = filter.selectChannel;
+    yield* this.pages(
+      { method: 'GET', url: AVAILABILITIES, query, endpoint: 'availability.list' },
+      decodeAvailabilityPage,
+      options.priority ?? 'bulk',
+      options.signal,
+    );
+  }
+
+  /** One agent; with `allWorkItems`, follows each channel's work-item pages so none is missing. */
+  async getAgentAvailability(
+    agentId: number,
+    options: CallOptions & { allWorkItems?: boolean } = {},
+  ): Promise<AgentAvailability> {
+    const answer = await this.http.send({
+      method: 'GET',
+      url: `${AVAILABILITIES}/${agentIdSegment(agentId)}`,
+      priority: options.priority ?? 'read',
+      idempotent: true,
+      endpoint: 'availability.show',
+      signal: options.signal,
+    });
+    const agent = decodeAvailability(answer.data);
+    if (options.allWorkItems) {
+      for (const channel of agent.channels) {
+        if (!channel.hasMoreWorkItems) continue;
+        channel.workItems = await this.allWorkItems(agentId, channel.name, channel.workItems, options);
+        channel.hasMoreWorkItems = false;
+      }
+    }
+    return agent;
+  }
+
+  // ---- unified statuses ----------------------------------------------------------------------
+
+  /** The account's default and custom statuses (every page). */
+  async listStatuses(options: CallOptions = {}): Promise<UnifiedStatus[]> {
+    const all: UnifiedStatus[] = [];
+    for await (const page of this.pages(
+      {
+        method: 'GET',
+        url: STATUSES,
+        query: { 'page[size]': String(MAX_PAGE_SIZE) },
+        endpoint: 'statuses.list',
+      },
+      decodeStatusPage,
+      options.priority ?? 'read',
+      options.signal,
+    )) {
+      all.push(...page);
+    }
+    return all;
+  }
+
+  /** Sets one agent's unified status. Setting the same status twice is harmless, so it retries. */
+  async setAgentStatus(
+    agentId: number,
+    statusId: number,
+    options: CallOptions = {},
+  ): Promise<AgentStatusChange> {
+    const answer = await this.http.send({
+      method: 'PUT',
+      url: `${STATUSES}/agents/${agentIdSegment(agentId)}`,
+      body: { id: statusId },
+      priority: options.priority ?? 'write',
+      idempotent: true,
+      endpoint: 'statuses.set',
+      signal: options.signal,
+    });
+    return decodeStatusChange(answer.data);
+  }
+
+  /**
+   * Sets many agents' status with bulk jobs (100 agents each) and waits for them to complete;
+   * returns the finished jobs. Per-agent failures are in each job's `results`.
+   */
+  async bulkSetAgentStatus(
+    agentIds: readonly number[],
+    statusId: number,
+    options: CallOptions & { pollIntervalMs?: number; maxPolls?: number } = {},
+  ): Promise<StatusJob[]> {
+    const jobs: StatusJob[] = [];
+    for (let i = 0; i < agentIds.length; i += MAX_BULK_IDS) {
+      const ids = agentIds.slice(i, i + MAX_BULK_IDS);
+      const answer = await this.http.send({
+        method: 'PUT',
+        url: `${STATUSES}/agents/update_many`,
+        query: { ids: ids.map(agentIdSegment).join(',') },
+        body: { id: statusId },
+        priority: options.priority ?? 'write',
+        idempotent: true,
+        endpoint: 'statuses.update_many',
+        signal: options.signal,
+      });
+      jobs.push(await this.waitForJob(decodeStatusJob(answer.data), options));
+    }
+    return jobs;
+  }
+
+  /** A bulk status job as it stands now. */
+  async getStatusJob(jobId: string, options: CallOptions = {}): Promise<StatusJob> {
+    const answer = await this.http.send({
+      method: 'GET',
+      url: `${STATUSES}/job_statuses/${encodeURIComponent(jobId)}`,
+      priority: options.priority ?? 'read',
+      idempotent: true,
+      endpoint: 'statuses.job',
+      signal: options.signal,
+    });
+    return decodeStatusJob(answer.data);
+  }
+
+  // ---- capacity rules ------------------------------------------------------------------------
+
+  async listCapacityRules(options: CallOptions = {}): Promise<CapacityRule[]> {
+    const answer = await this.http.send({
+      method: 'GET',
+      url: CAPACITY_RULES,
+      priority: options.priority ?? 'read',
+      idempotent: true,
+      endpoint: 'capacity_rules.list',
+      signal: options.signal,
+    });
+    return decodeCapacityRules(answer.data);
+  }
+
+  async getCapacityRule(ruleId: string, options: CallOptions = {}): Promise<CapacityRule> {
+    const answer = await this.http.send({
+      method: 'GET',
+      url: `${CAPACITY_RULES}/${encodeURIComponent(ruleId)}`,
+      priority: options.priority ?? 'read',
+      idempotent: true,
+      endpoint: 'capacity_rules.show',
+      signal: options.signal,
+    });
+    return decodeCapacityRule(answer.data);
+  }
+
+  /** Changes a capacity rule; capacities merge per channel. A PUT of the same values is harmless. */
+  async updateCapacityRule(
+    ruleId: string,
+    update: CapacityRuleUpdate,
+    options: CallOptions = {},
+  ): Promise<CapacityRule> {
+    const body: Record<string, unknown> = {};
+    if (update.name !== undefined) body.name = update.name;
+    if (update.description !== undefined) body.description = update.description;
+    if (update.capacities !== undefined) body.capacities = update.capacities;
+    if (update.agentIds !== undefined) body.agent_ids = update.agentIds;
+    const answer = await this.http.send({
+      method: 'PUT',
+      url: `${CAPACITY_RULES}/${encodeURIComponent(ruleId)}`,
+      body,
+      priority: options.priority ?? 'write',
+      idempotent: true,
+      endpoint: 'capacity_rules.update',
+      signal: options.signal,
+    });
+    return decodeCapacityRule(answer.data);
+  }
+
+  /** Which rule each agent is in, a page at a time; optionally only some agents or one rule. */
+  async *listCapacityAssignees(
+    filter: { agentIds?: readonly number[]; ruleId?: string } = {},
+    options: CallOptions & { pageSize?: number } = {},
+  ): AsyncGenerator<CapacityAssignee[]> {
+    const query: Record<string, string> = { 'page[size]': String(pageSize(options.pageSize)) };
+    if (filter.agentIds) {
+      if (filter.agentIds.length === 0) return;
+      query['filter[agent_ids]'] = filter.agentIds.join(',');
+    }
+    const url = filter.ruleId
+      ? `${CAPACITY_RULES}/${encodeURIComponent(filter.ruleId)}/assignees`
+      : `${CAPACITY_RULES}/assignees`;
+    yield* this.pages(
+      { method: 'GET', url, query, endpoint: 'capacity_rules.assignees' },
+      decodeAssigneePage,
+      options.priority ?? 'bulk',
+      options.signal,
+    );
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  /** Budget left, work waiting for it, and the breaker's state. */
+  budget(): BudgetReport {
+    const pausedUntil = this.http.budget.pausedUntil();
+    return {
+      remaining: this.http.budget.remaining(),
+      queued: this.http.budget.queueLength(),
+      inFlight: this.http.budget.inFlight(),
+      pausedUntil: pausedUntil === null ? null : new Date(pausedUntil),
+      breaker: this.http.breakerState(),
+    };
+  }
+
+  /** Stops the client: calls waiting for budget fail with UNAVAILABLE. */
+  close(): void {
+    this.http.close();
+  }
+
+  onApplicationShutdown(): void {
+    this.close();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private async *pages<T>(
+    first: Omit<ZendeskRequest, 'priority' | 'idempotent' | 'signal'>,
+    decode: (raw: unknown) => PageOf<T>,
+    priority: RequestPriority,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<T[]> {
+    let request: ZendeskRequest | null = { ...first, priority, idempotent: true, signal };
+    const seen = new Set<string>();
+    while (request) {
+      const answer = await this.http.send(request);
+      const page = decode(answer.data);
+      yield page.items;
+      if (!page.next) break;
+      // A cursor that points back at a page already read would loop forever.
+      if (seen.has(page.next)) {
+        throw new ZendeskError(
+          ZendeskErrorCode.INVALID_RESPONSE,
+          'Zendesk returned the same next link twice',
+        );
+      }
+      seen.add(page.next);
+      request = { ...request, url: page.next, query: undefined };
+    }
+  }
+
+  private async allWorkItems(
+    agentId: number,
+    channel: string,
+    firstPage: WorkItem[],
+    options: CallOptions,
+  ): Promise<WorkItem[]> {
+    const items = [...firstPage];
+    const last = firstPage[firstPage.length - 1];
+    const query: Record<string, string> = { 'page[size]': String(MAX_PAGE_SIZE) };
+    if (last) query['page[after]'] = last.id;
+    for await (const page of this.pages(
+      {
+        method: 'GET',
+        url: `${AVAILABILITIES}/${agentIdSegment(agentId)}/channels/${encodeURIComponent(channel)}/relationships/work_items`,
+        query,
+        endpoint: 'availability.work_items',
+      },
+      decodeWorkItemPage,
+      options.priority ?? 'read',
+      options.signal,
+    )) {
+      items.push(...page);
+    }
+    return items;
+  }
+
+  private async waitForJob(
+    job: StatusJob,
+    options: CallOptions & { pollIntervalMs?: number; maxPolls?: number },
+  ): Promise<StatusJob> {
+    const interval = options.pollIntervalMs ?? 1_000;
+    const maxPolls = options.maxPolls ?? 120;
+    let current = job;
+    for (let poll = 0; current.status !== 'completed'; poll++) {
+      if (poll >= maxPolls) {
+        throw new ZendeskError(
+          ZendeskErrorCode.TIMEOUT,
+          `Bulk status job ${job.id} did not complete after ${maxPolls} polls`,
+        );
+      }
+      if (poll > 0) await this.http.wait(interval, options.signal);
+      current = await this.getStatusJob(job.id, { priority: 'read', signal: options.signal });
+    }
+    return current;
+  }
+}
+
+function pageSize(size: number | undefined): number {
+  if (size === undefined) return MAX_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new RangeError(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE} (got ${size})`);
+  }
+  return size;
+}
+
+function agentIdSegment(agentId: number): string {
+  if (!Number.isSafeInteger(agentId) || agentId <= 0) throw new RangeError(`Not an agent id: ${agentId}`);
+  return String(agentId);
+}

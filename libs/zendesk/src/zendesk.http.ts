@@ -1,0 +1,313 @@
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import CircuitBreaker from 'opossum';
+import { Subject, type Observable } from 'rxjs';
+import { type RateBudget, type BudgetClock, type RequestPriority } from './rate-budget';
+import { errorMessageOf } from './zendesk.decoder';
+import { ZendeskError, ZendeskErrorCode, codeForStatus } from './zendesk.errors';
+import type { ResolvedZendeskOptions } from './zendesk.options';
+
+/** One call to Zendesk, described once and sent (maybe several times) by `ZendeskHttp`. */
+export interface ZendeskRequest {
+  method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** A path under the account (`/api/v2/...`) or a full URL Zendesk gave us (`links.next`). */
+  url: string;
+  query?: Record<string, string>;
+  body?: unknown;
+  priority: RequestPriority;
+  /** Whether sending it twice is harmless; only such calls are retried. */
+  idempotent: boolean;
+  /** A stable name for metrics, e.g. `availability.list`. */
+  endpoint: string;
+  signal?: AbortSignal;
+}
+
+/** The circuit breaker's state. */
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** What the client reports as it works, for logs, metrics and health. */
+export type ZendeskClientEvent =
+  | {
+      type: 'response';
+      endpoint: string;
+      method: string;
+      status: number;
+      durationMs: number;
+      attempt: number;
+    }
+  | {
+      type: 'failure';
+      endpoint: string;
+      method: string;
+      code: ZendeskErrorCode;
+      status: number | null;
+      durationMs: number;
+      attempt: number;
+    }
+  | { type: 'breaker'; state: BreakerState }
+  | { type: 'rate_limited'; endpoint: string; retryAfterS: number }
+  | { type: 'retry'; endpoint: string; attempt: number; delayMs: number; code: ZendeskErrorCode };
+
+interface Answer {
+  status: number;
+  data: unknown;
+}
+
+/**
+ * Sends requests to one Zendesk account as `retry(budget(breaker(attempt)))`: retries outside
+ * (so a retry waits for budget like any call), then the rate budget (queued calls are never
+ * counted by the breaker as slow), then the breaker around exactly one HTTP attempt with its own
+ * timeout that really cancels the request.
+ */
+export class ZendeskHttp {
+  private readonly breaker: CircuitBreaker<[ZendeskRequest], Answer>;
+  private readonly events = new Subject<ZendeskClientEvent>();
+  private readonly origin: string;
+  private closed = false;
+
+  /** Everything the client does, as it happens. */
+  readonly events$: Observable<ZendeskClientEvent> = this.events.asObservable();
+
+  constructor(
+    private readonly options: ResolvedZendeskOptions,
+    private readonly axios: AxiosInstance,
+    readonly budget: RateBudget,
+    private readonly clock: BudgetClock,
+  ) {
+    this.origin = new URL(options.baseUrl).origin;
+    this.breaker = new CircuitBreaker((request: ZendeskRequest) => this.attempt(request), {
+      // Our own per-attempt timeout aborts the socket; opossum's would leave the request running.
+      timeout: false,
+      errorThresholdPercentage: options.breaker.errorThresholdPercentage,
+      volumeThreshold: options.breaker.volumeThreshold,
+      resetTimeout: options.breaker.resetTimeoutMs,
+      rollingCountTimeout: options.breaker.rollingWindowMs,
+      // A 4xx (429 included) is Zendesk working as designed, not Zendesk failing.
+      errorFilter: (error: unknown) =>
+        error instanceof ZendeskError &&
+        error.status !== undefined &&
+        error.status >= 400 &&
+        error.status < 500,
+    });
+    this.breaker.on('open', () => this.events.next({ type: 'breaker', state: 'open' }));
+    this.breaker.on('halfOpen', () => this.events.next({ type: 'breaker', state: 'half_open' }));
+    this.breaker.on('close', () => this.events.next({ type: 'breaker', state: 'closed' }));
+  }
+
+  breakerState(): BreakerState {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half_open' : 'closed';
+  }
+
+  /** Sends `request`, retrying idempotent calls on retryable failures with jittered backoff. */
+  async send(request: ZendeskRequest): Promise<Answer> {
+    const { maxAttempts, maxRateLimitedAttempts } = this.options.retry;
+    let failures = 0;
+    let rateLimited = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.throughBudget(request, attempt);
+      } catch (error) {
+        if (!(error instanceof ZendeskError) || !request.idempotent || !error.retryable) throw error;
+        if (error.code === ZendeskErrorCode.RATE_LIMITED) {
+          // The budget already pauses every call until Retry-After; just queue again.
+          if (++rateLimited >= maxRateLimitedAttempts) throw error;
+          this.events.next({
+            type: 'retry',
+            endpoint: request.endpoint,
+            attempt,
+            delayMs: 0,
+            code: error.code,
+          });
+          continue;
+        }
+        failures++;
+        const limit = error.code === ZendeskErrorCode.CONFLICT ? 2 : maxAttempts;
+        if (failures >= limit || this.breaker.opened) throw error;
+        const delayMs = this.backoff(failures);
+        this.events.next({ type: 'retry', endpoint: request.endpoint, attempt, delayMs, code: error.code });
+        await this.wait(delayMs, request.signal);
+      }
+    }
+  }
+
+  /** Stops all work: queued calls fail with UNAVAILABLE. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.budget.close(new ZendeskError(ZendeskErrorCode.UNAVAILABLE, 'The Zendesk client was closed'));
+    this.breaker.shutdown();
+    this.events.complete();
+  }
+
+  private async throughBudget(request: ZendeskRequest, attempt: number): Promise<Answer> {
+    if (this.closed) throw new ZendeskError(ZendeskErrorCode.UNAVAILABLE, 'The Zendesk client was closed');
+    // Fail fast while open, before spending budget on a call that would not be sent.
+    if (this.breaker.opened) throw this.circuitOpen(request);
+    let permit;
+    try {
+      permit = await this.budget.acquire(request.priority, request.signal);
+    } catch (error) {
+      if (error instanceof ZendeskError) throw error;
+      const code = (error as { code?: string }).code;
+      throw new ZendeskError(
+        ZendeskErrorCode.UNAVAILABLE,
+        code === 'BUDGET_QUEUE_FULL'
+          ? 'Too many Zendesk calls are waiting for budget'
+          : 'The Zendesk call was cancelled',
+        { request: describe(request), cause: error },
+      );
+    }
+    const started = performance.now();
+    try {
+      const answer = await this.breaker.fire(request);
+      this.events.next({
+        type: 'response',
+        endpoint: request.endpoint,
+        method: request.method,
+        status: answer.status,
+        durationMs: performance.now() - started,
+        attempt,
+      });
+      return answer;
+    } catch (error) {
+      const failure =
+        error instanceof ZendeskError
+          ? error
+          : (error as { code?: string }).code === 'EOPENBREAKER'
+            ? this.circuitOpen(request)
+            : new ZendeskError(ZendeskErrorCode.NETWORK, 'The Zendesk call failed', {
+                request: describe(request),
+              });
+      this.events.next({
+        type: 'failure',
+        endpoint: request.endpoint,
+        method: request.method,
+        code: failure.code,
+        status: failure.status ?? null,
+        durationMs: performance.now() - started,
+        attempt,
+      });
+      throw failure;
+    } finally {
+      permit.done();
+    }
+  }
+
+  /** Exactly one HTTP exchange, cancelled for real when it takes longer than the timeout. */
+  private async attempt(request: ZendeskRequest): Promise<Answer> {
+    const timeout = new AbortController();
+    const timer = this.clock.setTimer(() => timeout.abort(), this.options.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
+    let response: AxiosResponse<unknown>;
+    try {
+      response = await this.axios.request({
+        method: request.method,
+        url: this.resolve(request.url),
+        params: request.query,
+        data: request.body,
+        signal,
+        validateStatus: () => true,
+      });
+    } catch (error) {
+      if (timeout.signal.aborted) {
+        throw new ZendeskError(
+          ZendeskErrorCode.TIMEOUT,
+          `Zendesk did not answer within ${this.options.timeoutMs} ms`,
+          {
+            request: describe(request),
+          },
+        );
+      }
+      if (request.signal?.aborted) {
+        throw new ZendeskError(ZendeskErrorCode.UNAVAILABLE, 'The Zendesk call was cancelled', {
+          request: describe(request),
+        });
+      }
+      // The axios error carries the request headers, credentials included: keep only its code.
+      const code = (error as { code?: string }).code ?? 'unknown';
+      throw new ZendeskError(ZendeskErrorCode.NETWORK, `Could not reach Zendesk (${code})`, {
+        request: describe(request),
+      });
+    } finally {
+      this.clock.clearTimer(timer);
+    }
+    if (response.status >= 200 && response.status < 300)
+      return { status: response.status, data: response.data };
+    throw this.statusError(request, response);
+  }
+
+  private statusError(request: ZendeskRequest, response: AxiosResponse<unknown>): ZendeskError {
+    const retryAfterS = parseRetryAfter(response.headers['retry-after']);
+    if (response.status === 429) {
+      const waitS = Math.min(retryAfterS ?? 60, this.options.maxRetryAfterS);
+      this.budget.pauseUntil(this.clock.now() + waitS * 1000);
+      this.events.next({ type: 'rate_limited', endpoint: request.endpoint, retryAfterS: waitS });
+    }
+    const detail = response.status === 429 ? null : errorMessageOf(response.data);
+    const message = `Zendesk answered ${response.status} to ${describe(request)}${detail ? `: ${detail}` : ''}`;
+    return new ZendeskError(codeForStatus(response.status), message, {
+      status: response.status,
+      retryAfterS: retryAfterS ?? (response.status === 429 ? 60 : undefined),
+      request: describe(request),
+    });
+  }
+
+  /** Never sends credentials anywhere but the configured account. */
+  private resolve(url: string): string {
+    const absolute = new URL(url, this.options.baseUrl);
+    if (absolute.origin !== this.origin) {
+      throw new ZendeskError(
+        ZendeskErrorCode.INVALID_RESPONSE,
+        `Zendesk returned a link to another host (${absolute.host}); refusing to follow it`,
+      );
+    }
+    return absolute.toString();
+  }
+
+  private circuitOpen(request: ZendeskRequest): ZendeskError {
+    return new ZendeskError(
+      ZendeskErrorCode.CIRCUIT_OPEN,
+      'Zendesk calls are paused after repeated failures',
+      {
+        request: describe(request),
+      },
+    );
+  }
+
+  /** Full jitter: a random delay up to the exponential bound, so retries spread out. */
+  private backoff(failures: number): number {
+    const { baseDelayMs, maxDelayMs } = this.options.retry;
+    return Math.round(this.options.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** (failures - 1)));
+  }
+
+  /** Waits `ms` on the client's clock; rejects with UNAVAILABLE when `signal` aborts. */
+  wait(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted)
+        return reject(new ZendeskError(ZendeskErrorCode.UNAVAILABLE, 'The Zendesk call was cancelled'));
+      const timer = this.clock.setTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        this.clock.clearTimer(timer);
+        reject(new ZendeskError(ZendeskErrorCode.UNAVAILABLE, 'The Zendesk call was cancelled'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function describe(request: ZendeskRequest): string {
+  let path = request.url;
+  try {
+    path = new URL(request.url, 'http://x').pathname;
+  } catch {
+    // keep the raw value
+  }
+  return `${request.method} ${path}`;
+}
+
+function parseRetryAfter(header: unknown): number | undefined {
+  if (typeof header !== 'string' || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim());
+}
