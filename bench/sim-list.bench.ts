@@ -8,13 +8,11 @@
  *
  * Run: `npm run build && node dist/bench/sim-list.bench.js [--quick]`
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { startSimulator } from './simulator.process';
 
 const AUTH = `Basic ${Buffer.from('admin@example.com/token:sim-admin-token').toString('base64')}`;
-const SIM_MAIN = join(__dirname, '..', 'apps', 'zendesk-sim', 'src', 'main.js');
 const REPEATS = 5;
 
 interface Walk {
@@ -42,32 +40,6 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function startSimulator(
-  agents: number,
-): Promise<{ child: ChildProcess; base: string; startMs: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [SIM_MAIN], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      SIM_AGENTS: String(agents),
-      SIM_ACTIVITY: 'off',
-      SIM_RATE_LIMIT_PER_MIN: '1000000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on (http:\/\/[\d.:a-z[\]]+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  return { child, base, startMs: performance.now() - started };
-}
-
 async function replayServer(bodies: Map<string, string>): Promise<{ server: Server; base: string }> {
   const server = createServer((req, res) => {
     const body = bodies.get(req.url ?? '');
@@ -88,11 +60,11 @@ async function main(): Promise<void> {
       const simWalks: number[] = [];
       let bodies = new Map<string, string>();
       for (let i = 0; i < REPEATS; i++) {
-        const result = await walk(sim.base);
+        const result = await walk(sim.url);
         simWalks.push(result.ms);
         bodies = result.bodies;
       }
-      const state = (await (await fetch(`${sim.base}/sim/state`)).json()) as { memory_mb: number };
+      const memoryMb = await sim.memoryMb();
       const replay = await replayServer(bodies);
       const refWalks: number[] = [];
       for (let i = 0; i < REPEATS; i++) refWalks.push((await walk(replay.base)).ms);
@@ -107,11 +79,11 @@ async function main(): Promise<void> {
         simMs.toFixed(0),
         refMs.toFixed(0),
         `${(simMs / refMs).toFixed(2)}×`,
-        String(state.memory_mb),
+        String(memoryMb),
         sim.startMs.toFixed(0),
       ]);
     } finally {
-      sim.child.kill();
+      await sim.stop();
     }
   }
   const header = [

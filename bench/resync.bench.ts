@@ -1,0 +1,104 @@
+/**
+ * What a full resync of every agent costs through the Zendesk client: requests sent (read from
+ * the simulator's request log) and time, measured against the simulator with the rate limit
+ * raised, and the time the same resync takes at the default budget (computed from the budget).
+ *
+ * The reference is the same walk with plain `fetch` and `JSON.parse`, so the ratio is what the
+ * client adds (budget, breaker, decoding into domain types) over the bare HTTP exchange.
+ *
+ * Run: `npm run build && node dist/bench/resync.bench.js [--quick]`
+ */
+import { ZendeskClient } from '@app/zendesk';
+import { startSimulator, type RunningSimulator } from './simulator.process';
+
+const AUTH = { type: 'api_token', email: 'admin@example.com', token: 'sim-admin-token' } as const;
+const DEFAULT_BUDGET_PER_MIN = 180;
+const PAGE_SIZE = 100;
+const REPEATS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function clientResync(sim: RunningSimulator): Promise<{ ms: number; agents: number }> {
+  const client = new ZendeskClient({ baseUrl: sim.url, auth: AUTH, requestsPerMinute: 1_000_000 });
+  try {
+    const started = performance.now();
+    let agents = 0;
+    for await (const page of client.listAgentAvailabilities({}, { pageSize: PAGE_SIZE }))
+      agents += page.length;
+    return { ms: performance.now() - started, agents };
+  } finally {
+    client.close();
+  }
+}
+
+async function fetchResync(sim: RunningSimulator): Promise<number> {
+  const authorization = `Basic ${Buffer.from(`${AUTH.email}/token:${AUTH.token}`).toString('base64')}`;
+  const started = performance.now();
+  let next: string | undefined = `${sim.url}/api/v2/agent_availabilities?page%5Bsize%5D=${PAGE_SIZE}`;
+  while (next) {
+    const res = await fetch(next, { headers: { Authorization: authorization } });
+    next = ((await res.json()) as { links: { next?: string } }).links.next;
+  }
+  return performance.now() - started;
+}
+
+/** Time for `requests` at the budget: the first window's worth go at once, then one window per batch. */
+function timeAtBudgetS(requests: number, measuredS: number): number {
+  const extraWindows = Math.max(0, Math.ceil(requests / DEFAULT_BUDGET_PER_MIN) - 1);
+  return extraWindows * 60 + measuredS / Math.max(1, Math.ceil(requests / DEFAULT_BUDGET_PER_MIN));
+}
+
+async function main(): Promise<void> {
+  const sizes = process.argv.includes('--quick') ? [1_000, 10_000] : [1_000, 10_000, 50_000];
+  const rows: string[][] = [];
+  for (const agents of sizes) {
+    const sim = await startSimulator(agents);
+    try {
+      const clientRuns: number[] = [];
+      const fetchRuns: number[] = [];
+      let requests = 0;
+      for (let i = 0; i < REPEATS; i++) {
+        await sim.clearRequestLog();
+        const run = await clientResync(sim);
+        if (run.agents !== agents) throw new Error(`resync saw ${run.agents} of ${agents} agents`);
+        requests = await sim.requestCount();
+        clientRuns.push(run.ms);
+        fetchRuns.push(await fetchResync(sim));
+      }
+      const clientMs = median(clientRuns);
+      const fetchMs = median(fetchRuns);
+      rows.push([
+        agents.toLocaleString('en-US'),
+        String(requests),
+        String(Math.ceil(agents / PAGE_SIZE)),
+        clientMs.toFixed(0),
+        fetchMs.toFixed(0),
+        `${(clientMs / fetchMs).toFixed(2)}×`,
+        timeAtBudgetS(requests, clientMs / 1000).toFixed(1),
+      ]);
+    } finally {
+      await sim.stop();
+    }
+  }
+  const header = [
+    'agents',
+    'requests sent',
+    'ceil(N/100)',
+    'client (ms)',
+    'plain fetch ref (ms)',
+    'ratio',
+    `at ${DEFAULT_BUDGET_PER_MIN}/min (s)`,
+  ];
+  const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  process.stdout.write(
+    `\nFull resync through the client (median of ${REPEATS}; Node ${process.version})\n\n${table}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const SIM_MAIN = join(__dirname, '..', 'apps', 'zendesk-sim', 'src', 'main.js');
+
+/** A built simulator running as its own process, for benchmarks. */
+export interface RunningSimulator {
+  readonly url: string;
+  /** Milliseconds from spawn to listening. */
+  readonly startMs: number;
+  readonly child: ChildProcess;
+  clearRequestLog(): Promise<void>;
+  requestCount(): Promise<number>;
+  /** Resident memory of the simulator process, in MB. */
+  memoryMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts `dist/apps/zendesk-sim` with `agents` agents, activity off and the rate limit raised. */
+export async function startSimulator(agents: number): Promise<RunningSimulator> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [SIM_MAIN], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      SIM_AGENTS: String(agents),
+      SIM_ACTIVITY: 'off',
+      SIM_RATE_LIMIT_PER_MIN: '1000000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/[\d.:a-z[\]]+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the simulator exited with ${code}`)));
+  });
+  const startMs = performance.now() - started;
+  return {
+    url,
+    startMs,
+    child,
+    clearRequestLog: async () => {
+      await fetch(`${url}/sim/requests`, { method: 'DELETE' });
+    },
+    requestCount: async () =>
+      ((await (await fetch(`${url}/sim/requests`)).json()) as { requests: unknown[] }).requests.length,
+    memoryMb: async () =>
+      ((await (await fetch(`${url}/sim/state`)).json()) as { memory_mb: number }).memory_mb,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
