@@ -59,44 +59,29 @@ export function pageOf<T, K>(
   request: { size: number; after: K | null; before: K | null },
 ): Page<T> {
   if (request.before !== null) {
-    const end = lowerBound(items, key, compare, request.before);
+    const end = searchSorted(items, key, compare, request.before, false);
     const start = Math.max(0, end - request.size);
     return { items: items.slice(start, end), hasPrev: start > 0, hasNext: end < items.length };
   }
-  const start = request.after === null ? 0 : upperBound(items, key, compare, request.after);
+  const start = request.after === null ? 0 : searchSorted(items, key, compare, request.after, true);
   const end = Math.min(items.length, start + request.size);
   return { items: items.slice(start, end), hasPrev: start > 0, hasNext: end < items.length };
 }
 
-/** First index whose key is >= `k`. */
-function lowerBound<T, K>(
+/** First index whose key is > `k` (`strict`) or >= `k` (otherwise), by binary search. */
+function searchSorted<T, K>(
   items: readonly T[],
   key: (item: T) => K,
   compare: (a: K, b: K) => number,
   k: K,
+  strict: boolean,
 ): number {
   let lo = 0;
   let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compare(key(items[mid]!), k) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose key is > `k`. */
-function upperBound<T, K>(
-  items: readonly T[],
-  key: (item: T) => K,
-  compare: (a: K, b: K) => number,
-  k: K,
-): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compare(key(items[mid]!), k) <= 0) lo = mid + 1;
+    const order = compare(key(items[mid]!), k);
+    if (order < 0 || (strict && order === 0)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
