@@ -16,7 +16,10 @@ const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   testEnvironment: 'node',
-  moduleNameMapper: { '^@app/zendesk$': '<rootDir>/libs/zendesk/src' },
+  moduleNameMapper: {
+    '^@app/zendesk$': '<rootDir>/libs/zendesk/src',
+    '^@app/rules$': '<rootDir>/libs/rules/src',
+  },
 };
 
 /** @type {import('jest').Config} */

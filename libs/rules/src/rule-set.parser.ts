@@ -1,0 +1,722 @@
+import { createHash } from 'node:crypto';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
+import {
+  AGENT_CHANNELS,
+  CAPACITY_CHANNELS,
+  CALENDAR_FACT_PREFIX,
+  FACTS,
+  WEEKDAYS,
+  factDefinition,
+  factUsableIn,
+  type FactDefinition,
+  type FactScope,
+} from './facts';
+import { OPERATORS } from './operators';
+import { didYouMean, RuleSetError, type RuleSetProblem } from './rule-set.errors';
+import {
+  DEFAULT_STATUSES,
+  type Condition,
+  type Rule,
+  type RuleAction,
+  type RuleScope,
+  type RuleSet,
+  type SourcePosition,
+} from './rule-set.model';
+import {
+  isTimeZone,
+  parseClock,
+  parseDuration,
+  type Calendar,
+  type Weekday,
+  type WeeklyWindow,
+} from './time';
+
+/** One rule file: its path (as reported in problems) and its text. */
+export interface RuleFile {
+  path: string;
+  text: string;
+}
+
+const MAX_DURATION_MS = 7 * 86_400_000;
+const FILE_KEYS = ['timezone', 'calendars', 'statuses', 'rules'];
+const RULE_KEYS = [
+  'name',
+  'description',
+  'enabled',
+  'mode',
+  'priority',
+  'for',
+  'cooldown',
+  'scope',
+  'when',
+  'then',
+];
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ROOT = 'the file';
+
+/** A YAML node with the file it came from, so any problem can say where it is. */
+class At {
+  constructor(
+    readonly node: Node | null,
+    readonly file: ParsedFile,
+    readonly label: string,
+  ) {}
+
+  position(): SourcePosition {
+    return this.file.position(this.node);
+  }
+
+  problem(message: string): void {
+    this.file.problems.push({ ...this.position(), message });
+  }
+
+  get value(): unknown {
+    return this.node === null ? undefined : (this.node.toJSON() as unknown);
+  }
+
+  isMap(): boolean {
+    return isMap(this.node);
+  }
+
+  /** The entries of a map, after reporting keys that are not in `known`. */
+  entries(known?: readonly string[]): Map<string, At> {
+    const out = new Map<string, At>();
+    if (!isMap(this.node)) return out;
+    for (const pair of this.node.items as Array<Pair<Node, Node | null>>) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const keyAt = new At(pair.key, this.file, key);
+      if (known && !known.includes(key)) {
+        const guess = didYouMean(key, known);
+        keyAt.problem(`unknown key "${key}" in ${this.label}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+        continue;
+      }
+      out.set(
+        key,
+        new At(pair.value ?? pair.key, this.file, this.label === ROOT ? key : `${this.label}.${key}`),
+      );
+    }
+    return out;
+  }
+
+  items(): At[] {
+    if (!isSeq(this.node)) return [];
+    return this.node.items.map((item, i) => new At(item as Node, this.file, `${this.label}[${i}]`));
+  }
+}
+
+class ParsedFile {
+  readonly problems: RuleSetProblem[] = [];
+  private readonly lines = new LineCounter();
+  readonly root: At;
+
+  constructor(
+    readonly path: string,
+    text: string,
+  ) {
+    const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: true, uniqueKeys: true });
+    // Later syntax errors are mostly echoes of the first; report the first, where to start fixing.
+    const first = doc.errors[0];
+    if (first) {
+      const at = first.linePos?.[0];
+      const message = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      this.problems.push({
+        file: path,
+        line: at?.line ?? 1,
+        column: at?.col ?? 1,
+        message: `YAML: ${message}`,
+      });
+    }
+    this.root = new At(doc.errors.length > 0 ? null : (doc.contents), this, ROOT);
+  }
+
+  position(node: Node | null): SourcePosition {
+    const offset = node?.range?.[0] ?? 0;
+    const pos = this.lines.linePos(offset);
+    return { file: this.path, line: pos.line, column: pos.col };
+  }
+}
+
+/** What rule validation needs to know about the whole set. */
+interface Context {
+  calendars: ReadonlySet<string>;
+  statuses: ReadonlySet<string>;
+}
+
+/**
+ * Parses and checks a whole rule set. Every problem in every file is reported at once, each with
+ * its `file:line:column`; nothing is returned unless the set is entirely valid.
+ */
+export function parseRuleSet(files: readonly RuleFile[]): RuleSet {
+  const parsed = [...files]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((f) => new ParsedFile(f.path, f.text));
+  let timeZone: { value: string; at: At } | null = null;
+  const calendars = new Map<string, { calendar: Calendar; at: At }>();
+  const customStatuses = new Set<string>();
+  const ruleNodes: At[] = [];
+
+  for (const file of parsed) {
+    if (file.root.node === null) continue;
+    if (!file.root.isMap()) {
+      file.root.problem(
+        'a rule file must be a mapping with "rules" (and optionally "timezone", "calendars", "statuses")',
+      );
+      continue;
+    }
+    const top = file.root.entries(FILE_KEYS);
+    const zone = top.get('timezone');
+    if (zone) {
+      if (typeof zone.value !== 'string' || !isTimeZone(zone.value)) {
+        zone.problem(
+          `timezone must be an IANA time zone such as "Europe/Berlin" (got ${JSON.stringify(zone.value)})`,
+        );
+      } else if (timeZone && timeZone.value !== zone.value) {
+        const first = timeZone.at.position();
+        zone.problem(
+          `timezone "${zone.value}" contradicts "${timeZone.value}" set at ${first.file}:${first.line}:${first.column}; a rule set has one time zone`,
+        );
+      } else {
+        timeZone = { value: zone.value, at: zone };
+      }
+    }
+    for (const [name, at] of top.get('calendars')?.entries() ?? []) {
+      const calendar = readCalendar(name, at);
+      const earlier = calendars.get(name);
+      if (earlier) {
+        const first = earlier.at.position();
+        at.problem(`calendar "${name}" is already declared at ${first.file}:${first.line}:${first.column}`);
+      } else if (calendar) {
+        calendars.set(name, { calendar, at });
+      }
+    }
+    const statuses = top.get('statuses');
+    if (statuses && !isSeq(statuses.node))
+      statuses.problem('statuses must be a list of the custom status names your account has');
+    for (const item of statuses?.items() ?? []) {
+      if (typeof item.value === 'string' && item.value.trim() !== '') customStatuses.add(item.value);
+      else item.problem('a status name must be a non-empty string');
+    }
+    const rules = top.get('rules');
+    if (rules && !isSeq(rules.node)) rules.problem('rules must be a list of rules');
+    ruleNodes.push(...(rules?.items() ?? []));
+  }
+
+  const context: Context = {
+    calendars: new Set(calendars.keys()),
+    statuses: new Set<string>([...DEFAULT_STATUSES, ...customStatuses]),
+  };
+  const rules: Rule[] = [];
+  const names = new Map<string, Rule>();
+  for (const at of ruleNodes) {
+    const rule = readRule(at, context);
+    if (!rule) continue;
+    const twin = names.get(rule.name);
+    if (twin) {
+      at.problem(
+        `duplicate rule name "${rule.name}" (first defined at ${twin.source.file}:${twin.source.line}:${twin.source.column})`,
+      );
+      continue;
+    }
+    names.set(rule.name, rule);
+    rules.push(rule);
+  }
+  const problems = parsed.flatMap((f) => f.problems);
+  problems.push(...conflicts(rules));
+  if (problems.length > 0) {
+    problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+    throw new RuleSetError(problems);
+  }
+  return {
+    revision: revisionOf(files),
+    timeZone: timeZone?.value ?? 'UTC',
+    calendars: new Map([...calendars].map(([name, c]) => [name, c.calendar])),
+    customStatuses: [...customStatuses],
+    rules,
+    files: parsed.map((f) => f.path),
+  };
+}
+
+/** The content hash the audit log records: same files, same revision. */
+export function revisionOf(files: readonly RuleFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of [...files].sort((a, b) => a.path.localeCompare(b.path)))
+    hash.update(`${file.path}\0${file.text}\0`);
+  return hash.digest('hex').slice(0, 12);
+}
+
+function readCalendar(name: string, at: At): Calendar | null {
+  const before = at.file.problems.length;
+  if (!NAME.test(name)) at.problem(`calendar name "${name}" may only use letters, digits, "-", "_" and "."`);
+  if (!at.isMap()) {
+    at.problem(`calendar "${name}" must have "weekly" windows and optional "holidays"`);
+    return null;
+  }
+  const fields = at.entries(['weekly', 'holidays']);
+  const weekly: WeeklyWindow[] = [];
+  const windows = fields.get('weekly');
+  if (!windows || !isSeq(windows.node) || windows.items().length === 0) {
+    (windows ?? at).problem(`calendar "${name}" needs a non-empty "weekly" list of {days, from, to}`);
+  }
+  for (const window of windows?.items() ?? []) {
+    const parts = window.entries(['days', 'from', 'to']);
+    const days = parts.get('days');
+    const from = clock(parts.get('from'), window, 'from');
+    const to = clock(parts.get('to'), window, 'to');
+    const dayList: Weekday[] = [];
+    if (!days || !isSeq(days.node))
+      (days ?? window).problem(`days must be a list such as [mon, tue, wed, thu, fri]`);
+    for (const day of days?.items() ?? []) {
+      if (typeof day.value === 'string' && (WEEKDAYS as readonly string[]).includes(day.value))
+        dayList.push(day.value as Weekday);
+      else day.problem(`${JSON.stringify(day.value)} is not a day (use ${WEEKDAYS.join(', ')})`);
+    }
+    if (from !== null && to !== null && from === to)
+      window.problem('from and to are equal: the window would be empty');
+    if (from !== null && to !== null) weekly.push({ days: dayList, from, to });
+  }
+  const holidays = new Set<string>();
+  for (const day of fields.get('holidays')?.items() ?? []) {
+    const text =
+      typeof day.value === 'string'
+        ? day.value
+        : day.value instanceof Date
+          ? day.value.toISOString().slice(0, 10)
+          : '';
+    if (/^\d{4}-\d\d-\d\d$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))) holidays.add(text);
+    else day.problem(`holiday ${JSON.stringify(day.value)} must be a date such as "2026-12-25"`);
+  }
+  return at.file.problems.length === before ? { name, weekly, holidays } : null;
+}
+
+function clock(at: At | undefined, parent: At, key: string): number | null {
+  if (!at) {
+    parent.problem(`${key} is required (a local time such as "08:00")`);
+    return null;
+  }
+  const minutes = typeof at.value === 'string' ? parseClock(at.value) : null;
+  if (minutes === null)
+    at.problem(`${key} must be a local time "HH:MM" from 00:00 to 24:00 (got ${JSON.stringify(at.value)})`);
+  return minutes;
+}
+
+function readRule(at: At, context: Context): Rule | null {
+  const before = at.file.problems.length;
+  if (!at.isMap()) {
+    at.problem('a rule must be a mapping with at least name, when and then');
+    return null;
+  }
+  const fields = at.entries(RULE_KEYS);
+  const nameAt = fields.get('name');
+  const name = typeof nameAt?.value === 'string' ? nameAt.value : '';
+  if (!nameAt) at.problem('a rule needs a name');
+  else if (!NAME.test(name))
+    nameAt.problem(
+      `rule name ${JSON.stringify(nameAt.value)} may only use letters, digits, "-", "_" and "."`,
+    );
+  const label = name ? `rule "${name}"` : 'this rule';
+
+  const description = optional(fields.get('description'), 'string', '') as string;
+  const enabled = optional(fields.get('enabled'), 'boolean', true) as boolean;
+  const modeAt = fields.get('mode');
+  const mode = modeAt?.value ?? 'enforce';
+  if (mode !== 'enforce' && mode !== 'shadow')
+    modeAt?.problem(`mode must be "enforce" or "shadow" (got ${JSON.stringify(mode)})`);
+  const priorityAt = fields.get('priority');
+  const priority = priorityAt?.value ?? 0;
+  if (typeof priority !== 'number' || !Number.isInteger(priority) || Math.abs(priority) > 1000) {
+    priorityAt?.problem(
+      `priority must be a whole number from -1000 to 1000 (got ${JSON.stringify(priority)})`,
+    );
+  }
+  const forMs = duration(fields.get('for'), 'for');
+  const cooldownMs = duration(fields.get('cooldown'), 'cooldown');
+
+  const thenAt = fields.get('then');
+  const then = thenAt ? readAction(thenAt, context) : null;
+  if (!thenAt) at.problem(`${label} needs "then": set_status or set_capacity`);
+  const kind: FactScope = then?.type === 'set_capacity' ? 'account' : 'agent';
+
+  const scopeAt = fields.get('scope');
+  if (scopeAt && kind === 'account')
+    scopeAt.problem('scope applies to agent rules only; capacity rules act on the whole account');
+  const scope = scopeAt
+    ? readScope(scopeAt)
+    : { groups: [], agents: [], excludeGroups: [], excludeAgents: [] };
+
+  const whenAt = fields.get('when');
+  if (!whenAt) at.problem(`${label} needs "when": a condition such as {all: [...]}`);
+  const when = whenAt ? readCondition(whenAt, context, kind) : null;
+
+  if (at.file.problems.length > before || !then || !when) return null;
+  return {
+    name,
+    description,
+    kind,
+    enabled,
+    mode: mode as Rule['mode'],
+    priority: priority as number,
+    forMs,
+    cooldownMs,
+    scope,
+    when,
+    then,
+    source: at.position(),
+  };
+}
+
+function optional(at: At | undefined, type: 'string' | 'boolean', fallback: unknown): unknown {
+  if (!at) return fallback;
+  if (typeof at.value !== type) {
+    at.problem(
+      `${at.label.split('.').pop()} must be ${type === 'string' ? 'text' : 'true or false'} (got ${JSON.stringify(at.value)})`,
+    );
+    return fallback;
+  }
+  return at.value;
+}
+
+function duration(at: At | undefined, key: string): number {
+  if (!at) return 0;
+  const ms = typeof at.value === 'string' ? parseDuration(at.value) : null;
+  if (ms === null) {
+    at.problem(`${key} must be a duration such as "10m", "1h30m" or "45s" (got ${JSON.stringify(at.value)})`);
+    return 0;
+  }
+  if (ms > MAX_DURATION_MS)
+    at.problem(`${key} of ${at.value as string} is longer than 7 days: no rule can wait that long`);
+  return ms;
+}
+
+function readScope(at: At): RuleScope {
+  const fields = at.entries(['groups', 'agents', 'exclude']);
+  const exclude = fields.get('exclude')?.entries(['groups', 'agents']);
+  return {
+    groups: ids(fields.get('groups')),
+    agents: ids(fields.get('agents')),
+    excludeGroups: ids(exclude?.get('groups')),
+    excludeAgents: ids(exclude?.get('agents')),
+  };
+}
+
+function ids(at: At | undefined): number[] {
+  if (!at) return [];
+  const value = at.value;
+  if (
+    !Array.isArray(value) ||
+    !value.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0)
+  ) {
+    at.problem(
+      `${at.label.split('.').slice(-1)[0]} must be a list of Zendesk ids (got ${JSON.stringify(value)})`,
+    );
+    return [];
+  }
+  return value as number[];
+}
+
+function readAction(at: At, context: Context): RuleAction | null {
+  const fields = at.entries(['set_status', 'set_capacity']);
+  if (fields.size !== 1) {
+    at.problem('then must have exactly one of set_status or set_capacity');
+    return null;
+  }
+  const status = fields.get('set_status');
+  if (status) {
+    const value = status.value;
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0)
+      return { type: 'set_status', status: value };
+    if (typeof value === 'string' && context.statuses.has(value))
+      return { type: 'set_status', status: value };
+    if (typeof value === 'string') {
+      const guess = didYouMean(value, context.statuses);
+      status.problem(
+        `unknown status "${value}"${guess ? ` (did you mean "${guess}"?)` : ''}; declare your account's custom statuses under "statuses"`,
+      );
+    } else {
+      status.problem(`set_status must be a status name or id (got ${JSON.stringify(value)})`);
+    }
+    return null;
+  }
+  const capacity = fields.get('set_capacity')!;
+  const parts = capacity.entries(['rule', 'capacities']);
+  const rule = parts.get('rule');
+  if (typeof rule?.value !== 'string' || rule.value.trim() === '') {
+    (rule ?? capacity).problem('set_capacity.rule must name the capacity rule to change');
+  }
+  const capacitiesAt = parts.get('capacities');
+  const capacities: Partial<Record<(typeof CAPACITY_CHANNELS)[number], number>> = {};
+  for (const [channel, valueAt] of capacitiesAt?.entries([...CAPACITY_CHANNELS]) ?? []) {
+    const v = valueAt.value;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      valueAt.problem(`capacities.${channel} must be a whole number >= 0`);
+    else capacities[channel as (typeof CAPACITY_CHANNELS)[number]] = v;
+  }
+  if (!capacitiesAt || Object.keys(capacities).length === 0) {
+    (capacitiesAt ?? capacity).problem(
+      'set_capacity.capacities needs at least one of email, messaging, voice',
+    );
+  }
+  return typeof rule?.value === 'string'
+    ? { type: 'set_capacity', capacityRule: rule.value, capacities }
+    : null;
+}
+
+const FACT_NAMES = [...FACTS.map((f) => f.name)];
+
+function readCondition(at: At, context: Context, scope: FactScope): Condition | null {
+  if (!at.isMap()) {
+    at.problem(
+      'a condition must be a mapping: {all: [...]}, {any: [...]}, {not: {...}} or {fact, operator, value}',
+    );
+    return null;
+  }
+  const keys = [...at.entries().keys()];
+  const nested = (['all', 'any', 'not'] as const).filter((k) => keys.includes(k));
+  if (nested.length > 1 || (nested.length === 1 && keys.length > 1)) {
+    at.problem(`a condition has either one of all/any/not or fact/operator/value (got ${keys.join(', ')})`);
+    return null;
+  }
+  if (nested[0] === 'not') {
+    const inner = readCondition(at.entries().get('not')!, context, scope);
+    return inner ? { not: inner } : null;
+  }
+  if (nested[0] === 'all' || nested[0] === 'any') {
+    const key = nested[0];
+    const list = at.entries().get(key)!;
+    if (!isSeq(list.node) || list.items().length === 0) {
+      list.problem(`${key} must be a non-empty list of conditions`);
+      return null;
+    }
+    const children = list.items().map((c) => readCondition(c, context, scope));
+    if (children.some((c) => c === null)) return null;
+    return key === 'all' ? { all: children as Condition[] } : { any: children as Condition[] };
+  }
+  return readFactCondition(at, context, scope);
+}
+
+function readFactCondition(at: At, context: Context, scope: FactScope): Condition | null {
+  const before = at.file.problems.length;
+  const fields = at.entries(['fact', 'operator', 'value', 'params']);
+  const factAt = fields.get('fact');
+  const operatorAt = fields.get('operator');
+  const valueAt = fields.get('value');
+  if (!factAt || !operatorAt || !valueAt) {
+    at.problem(
+      `a fact condition needs fact, operator and value (missing: ${['fact', 'operator', 'value'].filter((k) => !fields.has(k)).join(', ')})`,
+    );
+    return null;
+  }
+  const fact = knownFact(factAt, context, scope);
+  const operator = typeof operatorAt.value === 'string' ? OPERATORS.get(operatorAt.value) : undefined;
+  if (!operator) {
+    const guess =
+      typeof operatorAt.value === 'string' ? didYouMean(operatorAt.value, OPERATORS.keys()) : null;
+    operatorAt.problem(
+      `unknown operator ${JSON.stringify(operatorAt.value)}${guess ? ` (did you mean "${guess}"?)` : ''}`,
+    );
+  }
+  const params = readParams(fields.get('params'), fact, at);
+  if (fact && operator) {
+    if (!operator.factTypes.includes(fact.type)) {
+      operatorAt.problem(
+        `operator ${operator.name} does not apply to ${fact.name}, which is ${article(fact.type)}`,
+      );
+    } else {
+      checkValue(valueAt, fact, operator.value, context, scope);
+    }
+  }
+  if (at.file.problems.length > before || !fact || !operator) return null;
+  return { fact: fact.name, operator: operator.name, value: valueAt.value, ...(params ? { params } : {}) };
+}
+
+function knownFact(at: At, context: Context, scope: FactScope): FactDefinition | null {
+  const name = at.value;
+  if (typeof name !== 'string') {
+    at.problem(`fact must be a fact name (got ${JSON.stringify(name)})`);
+    return null;
+  }
+  const fact = factDefinition(name, context.calendars);
+  if (!fact) {
+    if (name.startsWith(CALENDAR_FACT_PREFIX)) {
+      const calendar = name.slice(CALENDAR_FACT_PREFIX.length);
+      const guess = didYouMean(calendar, context.calendars);
+      at.problem(
+        `unknown calendar "${calendar}"${guess ? ` (did you mean "${guess}"?)` : ''}; declare it under "calendars"`,
+      );
+    } else {
+      const guess = didYouMean(name, [
+        ...FACT_NAMES,
+        ...[...context.calendars].map((c) => CALENDAR_FACT_PREFIX + c),
+      ]);
+      at.problem(`unknown fact "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
+    }
+    return null;
+  }
+  if (!factUsableIn(fact, scope)) {
+    at.problem(
+      scope === 'account'
+        ? `${name} describes one agent; a set_capacity rule sees account facts only (account.*, group.*, capacityRule.*, time, calendars)`
+        : `${name} describes the account; a set_status rule sees agent facts (and time and calendars)`,
+    );
+    return null;
+  }
+  return fact;
+}
+
+function readParams(
+  at: At | undefined,
+  fact: FactDefinition | null,
+  condition: At,
+): Record<string, unknown> | null {
+  if (!fact) return null;
+  const wanted = fact.params ?? {};
+  const names = Object.keys(wanted);
+  if (!at) {
+    if (names.length > 0) condition.problem(`fact ${fact.name} needs params: ${names.join(', ')}`);
+    return null;
+  }
+  if (names.length === 0) {
+    at.problem(`fact ${fact.name} takes no params`);
+    return null;
+  }
+  const given = at.entries(names);
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = given.get(name);
+    if (!value) {
+      at.problem(`params.${name} is required for ${fact.name}`);
+      continue;
+    }
+    if (typeof value.value !== wanted[name]) value.problem(`params.${name} must be a ${wanted[name]}`);
+    if (name === 'channel') {
+      const allowed: readonly string[] =
+        fact.name === 'capacityRule.capacity' ? CAPACITY_CHANNELS : AGENT_CHANNELS;
+      if (!allowed.includes(value.value as string))
+        value.problem(`params.channel must be one of ${allowed.join(', ')}`);
+    }
+    out[name] = value.value;
+  }
+  return out;
+}
+
+function checkValue(at: At, fact: FactDefinition, expects: string, context: Context, scope: FactScope): void {
+  const value = at.value;
+  if (isFactReference(value)) {
+    const other = factDefinition(value.fact, context.calendars);
+    if (!other || !factUsableIn(other, scope))
+      at.problem(`value refers to unknown or unusable fact ${JSON.stringify(value.fact)}`);
+    else if (other.type !== fact.type && expects !== 'element')
+      at.problem(`${fact.name} (${fact.type}) cannot be compared with ${other.name} (${other.type})`);
+    return;
+  }
+  const scalar = fact.type.replace('[]', '');
+  const sameType = (v: unknown) => typeof v === scalar;
+  switch (expects) {
+    case 'same':
+    case 'element':
+      if (!sameType(value))
+        at.problem(
+          `value must be ${article(scalar)} to compare with ${fact.name} (got ${JSON.stringify(value)})`,
+        );
+      else checkAllowed(at, fact, value, context);
+      return;
+    case 'number':
+      if (typeof value !== 'number')
+        at.problem(`value must be a number to compare with ${fact.name} (got ${JSON.stringify(value)})`);
+      return;
+    case 'list-of-same':
+      if (!Array.isArray(value) || value.length === 0 || !value.every(sameType)) {
+        at.problem(
+          `value must be a non-empty list of ${scalar}s for this operator (got ${JSON.stringify(value)})`,
+        );
+      } else {
+        for (const v of value) checkAllowed(at, fact, v, context);
+      }
+      return;
+    case 'clock-range':
+      if (
+        !Array.isArray(value) ||
+        value.length !== 2 ||
+        !value.every((v) => typeof v === 'string' && parseClock(v) !== null)
+      ) {
+        at.problem(`value must be ["HH:MM", "HH:MM"] (got ${JSON.stringify(value)})`);
+      }
+      return;
+    case 'duration':
+      if (typeof value !== 'string' || parseDuration(value) === null) {
+        at.problem(`value must be a duration such as "15m" (got ${JSON.stringify(value)})`);
+      }
+      return;
+  }
+}
+
+function checkAllowed(at: At, fact: FactDefinition, value: unknown, context: Context): void {
+  if (fact.name === 'status.name' && typeof value === 'string' && !context.statuses.has(value)) {
+    const guess = didYouMean(value, context.statuses);
+    at.problem(
+      `unknown status "${value}"${guess ? ` (did you mean "${guess}"?)` : ''}; declare your account's custom statuses under "statuses"`,
+    );
+    return;
+  }
+  if (fact.values && typeof value === 'string' && !fact.values.includes(value)) {
+    const guess = didYouMean(value, fact.values);
+    at.problem(
+      `${JSON.stringify(value)} is never a value of ${fact.name} (one of ${fact.values.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`,
+    );
+  }
+}
+
+function isFactReference(value: unknown): value is { fact: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { fact?: unknown }).fact === 'string'
+  );
+}
+
+function article(type: string): string {
+  return type.endsWith('[]')
+    ? `a list of ${type.slice(0, -2)}s`
+    : /^[aeiou]/.test(type)
+      ? `an ${type}`
+      : `a ${type}`;
+}
+
+/**
+ * The conflict policy: the higher priority wins. Two enabled rules of equal priority that ask for
+ * different things for the same target could never be decided, so they are rejected. Agent rules
+ * overlap unless both list only agents and share none; capacity rules overlap when they change
+ * the same capacity rule.
+ */
+function conflicts(rules: readonly Rule[]): RuleSetProblem[] {
+  const problems: RuleSetProblem[] = [];
+  const active = rules.filter((r) => r.enabled);
+  for (let i = 0; i < active.length; i++) {
+    for (let j = i + 1; j < active.length; j++) {
+      const a = active[i]!;
+      const b = active[j]!;
+      if (a.kind !== b.kind || a.priority !== b.priority || sameAction(a.then, b.then)) continue;
+      if (a.kind === 'agent' && disjointAgents(a.scope, b.scope)) continue;
+      if (
+        a.then.type === 'set_capacity' &&
+        b.then.type === 'set_capacity' &&
+        a.then.capacityRule !== b.then.capacityRule
+      )
+        continue;
+      problems.push({
+        ...b.source,
+        message: `rules "${a.name}" (${a.source.file}:${a.source.line}) and "${b.name}" have the same priority ${a.priority} and ask for different things for the same ${a.kind === 'agent' ? 'agents' : 'capacity rule'}: give the one that should win a higher priority`,
+      });
+    }
+  }
+  return problems;
+}
+
+function sameAction(a: RuleAction, b: RuleAction): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function disjointAgents(a: RuleScope, b: RuleScope): boolean {
+  const onlyAgents = (s: RuleScope) => s.agents.length > 0 && s.groups.length === 0;
+  return onlyAgents(a) && onlyAgents(b) && !a.agents.some((id) => b.agents.includes(id));
+}
