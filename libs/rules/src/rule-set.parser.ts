@@ -126,7 +126,7 @@ class ParsedFile {
         message: `YAML: ${message}`,
       });
     }
-    this.root = new At(doc.errors.length > 0 ? null : (doc.contents), this, ROOT);
+    this.root = new At(doc.errors.length > 0 ? null : doc.contents, this, ROOT);
   }
 
   position(node: Node | null): SourcePosition {
