@@ -1,0 +1,40 @@
+import { checkRules, testRules, type CommandOutput } from './rules.commands';
+
+const USAGE = `usage: npm run rules -- <check|test> [dir] [--json]
+
+  check [dir]   check the rule files in dir (default rules/) and report every problem
+  test [dir]    run the scenario tests in dir/tests/*.test.yaml against the rule set
+  --json        print one machine-readable JSON line instead of text
+
+Exit code: 0 when everything is valid (and every scenario passes), 1 otherwise, 2 for bad usage.`;
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const args = argv.filter((a) => a !== '--json');
+  const unknownFlags = args.filter((a) => a.startsWith('-'));
+  const [command, directory = 'rules', ...extra] = args.filter((a) => !a.startsWith('-'));
+  if (unknownFlags.length > 0 || extra.length > 0 || (command !== 'check' && command !== 'test')) {
+    const problem =
+      unknownFlags.length > 0
+        ? `unknown option ${unknownFlags.join(', ')}`
+        : command
+          ? `unknown command "${[command, ...extra].join(' ')}"`
+          : 'no command given';
+    process.stderr.write(`${problem}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const output: CommandOutput =
+    command === 'check' ? await checkRules(directory, json) : await testRules(directory, json);
+  process.stdout.write(`${output.lines.join('\n')}\n`);
+  return output.exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
