@@ -1,9 +1,10 @@
-import { checkRules, testRules, type CommandOutput } from './rules.commands';
+import { checkRules, testRules, writeSchema, type CommandOutput } from './rules.commands';
 
-const USAGE = `usage: npm run rules -- <check|test> [dir] [--json]
+const USAGE = `usage: npm run rules -- <check|test|schema> [dir] [--json]
 
   check [dir]   check the rule files in dir (default rules/) and report every problem
   test [dir]    run the scenario tests in dir/tests/*.test.yaml against the rule set
+  schema [dir]  write dir/schema.json, the JSON Schema editors use to complete rule files
   --json        print one machine-readable JSON line instead of text
 
 Exit code: 0 when everything is valid (and every scenario passes), 1 otherwise, 2 for bad usage.`;
@@ -13,7 +14,11 @@ async function main(argv: string[]): Promise<number> {
   const args = argv.filter((a) => a !== '--json');
   const unknownFlags = args.filter((a) => a.startsWith('-'));
   const [command, directory = 'rules', ...extra] = args.filter((a) => !a.startsWith('-'));
-  if (unknownFlags.length > 0 || extra.length > 0 || (command !== 'check' && command !== 'test')) {
+  if (
+    unknownFlags.length > 0 ||
+    extra.length > 0 ||
+    (command !== 'check' && command !== 'test' && command !== 'schema')
+  ) {
     const problem =
       unknownFlags.length > 0
         ? `unknown option ${unknownFlags.join(', ')}`
@@ -23,8 +28,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${problem}\n\n${USAGE}\n`);
     return 2;
   }
-  const output: CommandOutput =
-    command === 'check' ? await checkRules(directory, json) : await testRules(directory, json);
+  const run = { check: checkRules, test: testRules, schema: writeSchema }[command];
+  const output: CommandOutput = await run(directory, json);
   process.stdout.write(`${output.lines.join('\n')}\n`);
   return output.exitCode;
 }

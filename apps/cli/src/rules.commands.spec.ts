@@ -1,7 +1,8 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRules, testRules } from './rules.commands';
+import { readFileSync } from 'node:fs';
+import { checkRules, schemaText, testRules } from './rules.commands';
 
 const SHIPPED = join(__dirname, '..', '..', '..', 'rules');
 
@@ -28,6 +29,12 @@ describe('the rules CLI on the shipped rule set', () => {
       timeZone: 'Europe/Berlin',
       calendars: ['business-hours', 'busy-hours'],
     });
+  });
+});
+
+describe('rules/schema.json', () => {
+  it('is the schema generated from the fact catalogue (run `npm run rules -- schema` after changing facts)', () => {
+    expect(readFileSync(join(SHIPPED, 'schema.json'), 'utf8')).toBe(schemaText());
   });
 });
 

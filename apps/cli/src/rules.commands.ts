@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   RuleSetError,
   RuleSetLoader,
   formatProblem,
+  ruleFileSchema,
   runScenario,
   type RuleSet,
   type ScenarioResult,
@@ -105,4 +106,16 @@ async function loadRules(
     if (error instanceof RuleSetError) return { ok: false, error };
     throw error;
   }
+}
+
+/** The schema file text, exactly as `rules schema` writes it. */
+export function schemaText(): string {
+  return `${JSON.stringify(ruleFileSchema(), null, 2)}\n`;
+}
+
+/** `rules schema [dir]`: writes `<dir>/schema.json` for editors, generated from the fact catalogue. */
+export async function writeSchema(directory: string, json: boolean): Promise<CommandOutput> {
+  const path = join(directory, 'schema.json');
+  await writeFile(path, schemaText());
+  return { exitCode: 0, lines: [json ? JSON.stringify({ ok: true, path }) : `wrote ${path}`] };
 }

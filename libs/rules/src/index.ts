@@ -20,6 +20,7 @@ export {
   type SourcePosition,
 } from './rule-set.model';
 export { parseRuleSet, revisionOf, type RuleFile } from './rule-set.parser';
+export { ruleFileSchema } from './rule-file.schema';
 export { RuleSetLoader, readRuleFiles, type RuleSetChange } from './rule-set.loader';
 export {
   RuleEvaluator,

@@ -22,12 +22,10 @@ export async function readRuleFiles(directory: string): Promise<RuleFile[]> {
     .filter((e) => e.isFile() && RULE_FILE.test(e.name) && !NOT_RULES.has(e.name))
     .map((e) => e.name);
   return Promise.all(
-    names
-      .sort()
-      .map(async (name) => ({
-        path: join(directory, name),
-        text: await readFile(join(directory, name), 'utf8'),
-      })),
+    names.sort().map(async (name) => ({
+      path: join(directory, name),
+      text: await readFile(join(directory, name), 'utf8'),
+    })),
   );
 }
 
