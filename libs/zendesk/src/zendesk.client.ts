@@ -132,14 +132,11 @@ export class ZendeskClient implements OnApplicationShutdown {
     agentId: number,
     options: CallOptions & { allWorkItems?: boolean } = {},
   ): Promise<AgentAvailability> {
-    const answer = await this.http.send({
-      method: 'GET',
-      url: `${AVAILABILITIES}/${agentIdSegment(agentId)}`,
-      priority: options.priority ?? 'read',
-      idempotent: true,
-      endpoint: 'availability.show',
-      signal: options.signal,
-    });
+    const answer = await this.read(
+      `${AVAILABILITIES}/${agentIdSegment(agentId)}`,
+      'availability.show',
+      options,
+    );
     const agent = decodeAvailability(answer.data);
     if (options.allWorkItems) {
       for (const channel of agent.channels) {
@@ -178,15 +175,12 @@ export class ZendeskClient implements OnApplicationShutdown {
     statusId: number,
     options: CallOptions = {},
   ): Promise<AgentStatusChange> {
-    const answer = await this.http.send({
-      method: 'PUT',
-      url: `${STATUSES}/agents/${agentIdSegment(agentId)}`,
-      body: { id: statusId },
-      priority: options.priority ?? 'write',
-      idempotent: true,
-      endpoint: 'statuses.set',
-      signal: options.signal,
-    });
+    const answer = await this.write(
+      `${STATUSES}/agents/${agentIdSegment(agentId)}`,
+      { id: statusId },
+      'statuses.set',
+      options,
+    );
     return decodeStatusChange(answer.data);
   }
 
@@ -202,16 +196,14 @@ export class ZendeskClient implements OnApplicationShutdown {
     const jobs: StatusJob[] = [];
     for (let i = 0; i < agentIds.length; i += MAX_BULK_IDS) {
       const ids = agentIds.slice(i, i + MAX_BULK_IDS);
-      const answer = await this.http.send({
-        method: 'PUT',
-        url: `${STATUSES}/agents/update_many`,
-        query: { ids: ids.map(agentIdSegment).join(',') },
-        body: { id: statusId },
-        priority: options.priority ?? 'write',
-        idempotent: true,
-        endpoint: 'statuses.update_many',
-        signal: options.signal,
-      });
+      const query = { ids: ids.map(agentIdSegment).join(',') };
+      const answer = await this.write(
+        `${STATUSES}/agents/update_many`,
+        { id: statusId },
+        'statuses.update_many',
+        options,
+        query,
+      );
       jobs.push(await this.waitForJob(decodeStatusJob(answer.data), options));
     }
     return jobs;
@@ -219,40 +211,27 @@ export class ZendeskClient implements OnApplicationShutdown {
 
   /** A bulk status job as it stands now. */
   async getStatusJob(jobId: string, options: CallOptions = {}): Promise<StatusJob> {
-    const answer = await this.http.send({
-      method: 'GET',
-      url: `${STATUSES}/job_statuses/${encodeURIComponent(jobId)}`,
-      priority: options.priority ?? 'read',
-      idempotent: true,
-      endpoint: 'statuses.job',
-      signal: options.signal,
-    });
+    const answer = await this.read(
+      `${STATUSES}/job_statuses/${encodeURIComponent(jobId)}`,
+      'statuses.job',
+      options,
+    );
     return decodeStatusJob(answer.data);
   }
 
   // ---- capacity rules ------------------------------------------------------------------------
 
   async listCapacityRules(options: CallOptions = {}): Promise<CapacityRule[]> {
-    const answer = await this.http.send({
-      method: 'GET',
-      url: CAPACITY_RULES,
-      priority: options.priority ?? 'read',
-      idempotent: true,
-      endpoint: 'capacity_rules.list',
-      signal: options.signal,
-    });
+    const answer = await this.read(CAPACITY_RULES, 'capacity_rules.list', options);
     return decodeCapacityRules(answer.data);
   }
 
   async getCapacityRule(ruleId: string, options: CallOptions = {}): Promise<CapacityRule> {
-    const answer = await this.http.send({
-      method: 'GET',
-      url: `${CAPACITY_RULES}/${encodeURIComponent(ruleId)}`,
-      priority: options.priority ?? 'read',
-      idempotent: true,
-      endpoint: 'capacity_rules.show',
-      signal: options.signal,
-    });
+    const answer = await this.read(
+      `${CAPACITY_RULES}/${encodeURIComponent(ruleId)}`,
+      'capacity_rules.show',
+      options,
+    );
     return decodeCapacityRule(answer.data);
   }
 
@@ -267,15 +246,12 @@ export class ZendeskClient implements OnApplicationShutdown {
     if (update.description !== undefined) body.description = update.description;
     if (update.capacities !== undefined) body.capacities = update.capacities;
     if (update.agentIds !== undefined) body.agent_ids = update.agentIds;
-    const answer = await this.http.send({
-      method: 'PUT',
-      url: `${CAPACITY_RULES}/${encodeURIComponent(ruleId)}`,
+    const answer = await this.write(
+      `${CAPACITY_RULES}/${encodeURIComponent(ruleId)}`,
       body,
-      priority: options.priority ?? 'write',
-      idempotent: true,
-      endpoint: 'capacity_rules.update',
-      signal: options.signal,
-    });
+      'capacity_rules.update',
+      options,
+    );
     return decodeCapacityRule(answer.data);
   }
 
@@ -324,6 +300,38 @@ export class ZendeskClient implements OnApplicationShutdown {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  /** One GET of one resource; a targeted read unless the caller says otherwise. */
+  private read(url: string, endpoint: string, options: CallOptions) {
+    return this.http.send({
+      method: 'GET',
+      url,
+      priority: options.priority ?? 'read',
+      idempotent: true,
+      endpoint,
+      signal: options.signal,
+    });
+  }
+
+  /** A PUT that sets values, so sending it twice is harmless. */
+  private write(
+    url: string,
+    body: unknown,
+    endpoint: string,
+    options: CallOptions,
+    query?: Record<string, string>,
+  ) {
+    return this.http.send({
+      method: 'PUT',
+      url,
+      query,
+      body,
+      priority: options.priority ?? 'write',
+      idempotent: true,
+      endpoint,
+      signal: options.signal,
+    });
+  }
 
   private async *pages<T>(
     first: Omit<ZendeskRequest, 'priority' | 'idempotent' | 'signal'>,
