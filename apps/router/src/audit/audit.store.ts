@@ -138,17 +138,27 @@ export class AuditStore {
 
   /** Decisions newest first, at most `limit` (default 50, at most 500), and the cursor for more. */
   decisions(query: DecisionQuery = {}): { decisions: StoredDecision[]; nextBefore: number | null } {
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (query.agentId !== undefined) (where.push('agent_id = @agentId'), (params.agentId = query.agentId));
-    if (query.rule !== undefined) (where.push('rule = @rule'), (params.rule = query.rule));
-    if (query.outcome !== undefined) (where.push('outcome = @outcome'), (params.outcome = query.outcome));
-    if (query.from !== undefined) (where.push('time >= @from'), (params.from = query.from));
-    if (query.to !== undefined) (where.push('time < @to'), (params.to = query.to));
-    if (query.before !== undefined) (where.push('id < @before'), (params.before = query.before));
+    const filters: Array<[string, unknown]> = [
+      ['agent_id = @agentId', query.agentId],
+      ['rule = @rule', query.rule],
+      ['outcome = @outcome', query.outcome],
+      ['time >= @from', query.from],
+      ['time < @to', query.to],
+      ['id < @before', query.before],
+    ];
+    const where = filters.filter(([, value]) => value !== undefined).map(([clause]) => clause);
+    const params = {
+      agentId: query.agentId,
+      rule: query.rule,
+      outcome: query.outcome,
+      from: query.from,
+      to: query.to,
+      before: query.before,
+    };
     const limit = Math.min(500, Math.max(1, query.limit ?? 50));
     const sql = `SELECT * FROM decisions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${limit + 1}`;
-    const rows = this.db.prepare(sql).all(params) as Row[];
+    const used = Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
+    const rows = this.db.prepare(sql).all(used) as Row[];
     const page = rows.slice(0, limit).map(fromRow);
     return { decisions: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
   }
