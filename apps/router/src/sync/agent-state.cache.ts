@@ -167,7 +167,7 @@ function applyDelta(
     case 'groups_updated': {
       const groups = event.new_group_ids;
       if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'number')) return null;
-      next.groupIds = groups as number[];
+      next.groupIds = groups;
       return next;
     }
     default:
