@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import type { ZendeskAuth } from '@app/zendesk';
+
+/** Where Zendesk is: a real account, or the simulator the router starts itself. */
+export type ZendeskTarget =
+  | { kind: 'account'; subdomain: string; auth: ZendeskAuth }
+  | { kind: 'embedded' }
+  | { kind: 'url'; baseUrl: string; auth: ZendeskAuth };
+
+/** The router's settings, read once from the environment, grouped by area; units in the names. */
+export interface RouterConfig {
+  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string | null };
+  readonly api: { readonly token: string; readonly tokenGenerated: boolean };
+  readonly zendesk: {
+    readonly target: ZendeskTarget;
+    readonly requestsPerMin: number;
+    /** Secrets accepted on incoming webhooks (several while rotating). */
+    readonly webhookSecrets: readonly string[];
+    readonly webhookSecretGenerated: boolean;
+    readonly webhookMaxSkewS: number;
+    readonly webhookMaxBodyBytes: number;
+  };
+  readonly sync: {
+    readonly resyncIntervalS: number;
+    readonly statusRefreshS: number;
+    readonly capacityRefreshS: number;
+    readonly evaluationIntervalS: number;
+  };
+  readonly safety: {
+    /** Against a real account the router only records what it would do until this is switched on. */
+    readonly enforce: boolean;
+    readonly humanHoldS: number;
+    readonly maxChangesPerMin: number;
+    readonly minOnlinePerGroup: number;
+  };
+  readonly storage: { readonly dataDir: string; readonly rulesDir: string };
+}
+
+/** Raised with every bad key at once; never holds a secret's value. */
+export class RouterConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid router configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'RouterConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates the environment (see the README's configuration table). With no Zendesk
+ * account configured the router runs against the embedded simulator and enforces; against a
+ * real account it stays in shadow mode until `ENFORCE=on`.
+ */
+export function loadRouterConfig(env: Env = process.env): RouterConfig {
+  const problems: string[] = [];
+  const read = (key: string): string | undefined => {
+    const value = env[key]?.trim();
+    return value ? value : undefined;
+  };
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = read(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${key}=${JSON.stringify(raw)}: expected a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const raw = read(key)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+    if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+    problems.push(`${key}=${JSON.stringify(raw)}: expected on/off, true/false, yes/no or 1/0`);
+    return fallback;
+  };
+  const secret = (key: string, minLength = 8): string | undefined => {
+    const value = read(key);
+    if (value !== undefined && value.length < minLength)
+      problems.push(`${key}: expected at least ${minLength} characters`);
+    return value;
+  };
+  const url = (key: string): string | null => {
+    const raw = read(key);
+    if (raw === undefined) return null;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      return raw.replace(/\/+$/, '');
+    } catch {
+      problems.push(`${key}=${JSON.stringify(raw)}: expected an http(s) URL`);
+      return null;
+    }
+  };
+
+  const subdomain = read('ZENDESK_SUBDOMAIN');
+  const baseUrl = url('ZENDESK_BASE_URL');
+  const email = read('ZENDESK_EMAIL');
+  const apiToken = secret('ZENDESK_API_TOKEN');
+  const oauthToken = secret('ZENDESK_OAUTH_TOKEN');
+  if (subdomain !== undefined && !/^[a-z0-9][a-z0-9-]*$/i.test(subdomain)) {
+    problems.push(
+      `ZENDESK_SUBDOMAIN=${JSON.stringify(subdomain)}: expected the account name, as in <name>.zendesk.com`,
+    );
+  }
+  if (subdomain && baseUrl) problems.push('ZENDESK_SUBDOMAIN and ZENDESK_BASE_URL: give one, not both');
+  let auth: ZendeskAuth | null = null;
+  if (oauthToken && (email || apiToken))
+    problems.push('ZENDESK_OAUTH_TOKEN and ZENDESK_EMAIL/ZENDESK_API_TOKEN: use one way to authenticate');
+  else if (oauthToken) auth = { type: 'oauth', accessToken: oauthToken };
+  else if (email || apiToken) {
+    if (!email || !/^[^\s@]+@[^\s@]+$/.test(email))
+      problems.push('ZENDESK_EMAIL: expected the email of the user the API token acts as');
+    if (!apiToken) problems.push('ZENDESK_API_TOKEN: required with ZENDESK_EMAIL');
+    if (email && apiToken) auth = { type: 'api_token', email, token: apiToken };
+  }
+  const external = Boolean(subdomain || baseUrl);
+  if (external && !auth && !problems.some((p) => p.startsWith('ZENDESK_'))) {
+    problems.push(
+      'ZENDESK_EMAIL + ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN: required with a Zendesk account',
+    );
+  }
+  if (!external && auth)
+    problems.push('Zendesk credentials are set but no account: set ZENDESK_SUBDOMAIN (or ZENDESK_BASE_URL)');
+
+  const secrets = (read('ZENDESK_WEBHOOK_SECRET') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (external && secrets.length === 0)
+    problems.push(
+      'ZENDESK_WEBHOOK_SECRET: required with a Zendesk account (the webhook signing secret; comma-separate two while rotating)',
+    );
+  const generatedSecret = secrets.length === 0;
+  const apiTokenValue = secret('ROUTER_API_TOKEN', 16);
+
+  const target: ZendeskTarget =
+    !external || !auth
+      ? { kind: 'embedded' }
+      : subdomain
+        ? { kind: 'account', subdomain, auth }
+        : { kind: 'url', baseUrl: baseUrl!, auth };
+
+  const config: RouterConfig = {
+    http: {
+      host: read('HOST') ?? '127.0.0.1',
+      port: int('PORT', 3000, 0, 65_535),
+      publicUrl: url('PUBLIC_URL'),
+    },
+    api: {
+      token: apiTokenValue ?? randomBytes(24).toString('base64url'),
+      tokenGenerated: apiTokenValue === undefined,
+    },
+    zendesk: {
+      target,
+      requestsPerMin: int('ZENDESK_REQUESTS_PER_MIN', 180, 1, 10_000),
+      webhookSecrets: generatedSecret ? [randomBytes(32).toString('base64')] : secrets,
+      webhookSecretGenerated: generatedSecret,
+      webhookMaxSkewS: int('WEBHOOK_MAX_SKEW_S', 300, 1, 3_600),
+      webhookMaxBodyBytes: int('WEBHOOK_MAX_BODY_BYTES', 1_048_576, 1_024, 16_777_216),
+    },
+    sync: {
+      resyncIntervalS: int('RESYNC_INTERVAL_S', 300, 10, 86_400),
+      statusRefreshS: int('STATUS_REFRESH_S', 900, 10, 86_400),
+      capacityRefreshS: int('CAPACITY_REFRESH_S', 300, 10, 86_400),
+      evaluationIntervalS: int('EVALUATION_INTERVAL_S', 30, 1, 3_600),
+    },
+    safety: {
+      enforce: bool('ENFORCE', !external),
+      humanHoldS: int('HUMAN_HOLD_S', 1_800, 0, 86_400),
+      maxChangesPerMin: int('MAX_CHANGES_PER_MIN', 60, 1, 10_000),
+      minOnlinePerGroup: int('MIN_ONLINE_PER_GROUP', 1, 0, 10_000),
+    },
+    storage: { dataDir: read('DATA_DIR') ?? './data', rulesDir: read('RULES_DIR') ?? './rules' },
+  };
+  if (problems.length > 0) throw new RouterConfigError(problems);
+  return Object.freeze(config);
+}
