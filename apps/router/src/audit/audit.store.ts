@@ -16,6 +16,8 @@ export interface DecisionRecord {
   revision: string;
   /** The facts that mattered (the rule's facts, not every fact). */
   facts: Record<string, unknown>;
+  /** Why the rule matched: each condition with the value it saw. */
+  explanation: unknown;
   action: unknown;
   outcome: DecisionOutcome;
   /** Why it was suppressed or failed, or what was done. */
@@ -51,6 +53,7 @@ interface Row {
   rule: string;
   revision: string;
   facts: string;
+  explanation: string;
   action: string;
   outcome: DecisionOutcome;
   reason: string | null;
@@ -66,6 +69,7 @@ CREATE TABLE IF NOT EXISTS decisions (
   rule TEXT NOT NULL,
   revision TEXT NOT NULL,
   facts TEXT NOT NULL,
+  explanation TEXT NOT NULL,
   action TEXT NOT NULL,
   outcome TEXT NOT NULL,
   reason TEXT,
@@ -108,8 +112,8 @@ export class AuditStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare(
-      `INSERT INTO decisions (time, target, agent_id, rule, revision, facts, action, outcome, reason, latency_ms)
-       VALUES (@time, @target, @agentId, @rule, @revision, @facts, @action, @outcome, @reason, @latencyMs)`,
+      `INSERT INTO decisions (time, target, agent_id, rule, revision, facts, explanation, action, outcome, reason, latency_ms)
+       VALUES (@time, @target, @agentId, @rule, @revision, @facts, @explanation, @action, @outcome, @reason, @latencyMs)`,
     );
     this.putState = this.db.prepare(
       'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -118,7 +122,12 @@ export class AuditStore {
     this.commitPass = this.db.transaction(
       (decisions: readonly DecisionRecord[], state: Readonly<Record<string, unknown>>) => {
         for (const d of decisions) {
-          this.insert.run({ ...d, facts: JSON.stringify(d.facts), action: JSON.stringify(d.action ?? null) });
+          this.insert.run({
+            ...d,
+            facts: JSON.stringify(d.facts),
+            explanation: JSON.stringify(d.explanation ?? null),
+            action: JSON.stringify(d.action ?? null),
+          });
         }
         for (const [key, value] of Object.entries(state)) this.putState.run(key, JSON.stringify(value));
       },
@@ -191,6 +200,7 @@ function fromRow(row: Row): StoredDecision {
     rule: row.rule,
     revision: row.revision,
     facts: JSON.parse(row.facts) as Record<string, unknown>,
+    explanation: JSON.parse(row.explanation) as unknown,
     action: JSON.parse(row.action) as unknown,
     outcome: row.outcome,
     reason: row.reason,
