@@ -11,6 +11,9 @@ import type { AuditStore, DecisionRecord } from '../audit/audit.store';
 import type { AgentStateCache } from '../sync/agent-state.cache';
 import { agentFacts } from './facts.builder';
 
+/** How long a sent write may take to show up in the cache before the rule may send it again. */
+const EXPECTATION_TTL_MS = 30_000;
+
 /** What started a pass: a webhook event, a resync, or the clock. */
 export interface Trigger {
   kind: 'event' | 'resync' | 'tick';
@@ -37,6 +40,8 @@ export class EvaluationPass {
   private readonly evaluator: RuleEvaluator;
   private readonly planner = new RulePlanner();
   private readonly routerStatus = new Map<number, number>();
+  /** Writes sent but not yet visible in the cache: the events that trail them must not repeat them. */
+  private readonly expected = new Map<number, { statusId: number; until: number }>();
 
   constructor(
     readonly ruleSet: RuleSet,
@@ -104,12 +109,19 @@ export class EvaluationPass {
       latencyMs: this.deps.now() - trigger.at,
     });
     if (!status) return record('failed', `the account has no status ${JSON.stringify(wanted)}`);
-    if (agent.status?.id === status.id) return record('no_op', `already ${status.name}`);
+    const pending = this.expected.get(agent.agentId);
+    if (agent.status?.id === status.id) {
+      this.expected.delete(agent.agentId);
+      // Our own write showing up is not a decision; anything else already in place is a no-op.
+      return pending?.statusId === status.id ? null : record('no_op', `already ${status.name}`);
+    }
+    if (pending?.statusId === status.id && this.deps.now() < pending.until) return null;
     if (decision.kind === 'shadow') return record('shadow', 'the rule is in shadow mode');
     if (!this.deps.enforce) return record('shadow', 'enforcement is off');
     try {
       await this.deps.client.setAgentStatus(agent.agentId, status.id, { priority: 'write' });
       this.routerStatus.set(agent.agentId, status.id);
+      this.expected.set(agent.agentId, { statusId: status.id, until: this.deps.now() + EXPECTATION_TTL_MS });
       return record('applied', `set to ${status.name}`);
     } catch (error) {
       // Level-triggered: the next pass recomputes and tries again; nothing is queued.

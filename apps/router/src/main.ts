@@ -1,0 +1,98 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { ZendeskClientOptions } from '@app/zendesk';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { RuleSetError } from '@app/rules';
+import { RouterConfigError, loadRouterConfig, type RouterConfig } from './config/router.config';
+import { createRouterApp } from './router.app';
+
+const logger = new Logger('Router');
+
+async function main(): Promise<void> {
+  const config = loadRouterConfig();
+  const port = config.http.port === 0 ? await freePort(config.http.host) : config.http.port;
+  let simulator: ChildProcess | null = null;
+  let zendesk: ZendeskClientOptions;
+  const target = config.zendesk.target;
+  switch (target.kind) {
+    case 'embedded': {
+      const started = await startSimulator(config, port);
+      simulator = started.child;
+      zendesk = {
+        baseUrl: started.url,
+        auth: { type: 'api_token', email: 'admin@example.com', token: 'sim-admin-token' },
+      };
+      logger.log(`Embedded Zendesk simulator at ${started.url} (control API at ${started.url}/sim)`);
+      break;
+    }
+    case 'account':
+      zendesk = { subdomain: target.subdomain, auth: target.auth };
+      break;
+    case 'url':
+      zendesk = { baseUrl: target.baseUrl, auth: target.auth };
+      break;
+  }
+  const app = await createRouterApp(config, zendesk);
+  await app.listen(port, config.http.host);
+  const url = `http://${config.http.host}:${port}`;
+  logger.log(
+    `Availability Router listening on ${url}; health at ${url}/health; webhooks at ${url}/webhooks/zendesk`,
+  );
+  logger.log(
+    `Mode: ${config.safety.enforce ? 'enforcing' : 'shadow (set ENFORCE=on to act)'}; rules from ${config.storage.rulesDir}; audit in ${config.storage.dataDir}`,
+  );
+  if (config.api.tokenGenerated)
+    logger.log(`API token (generated for this run; set ROUTER_API_TOKEN to keep one): ${config.api.token}`);
+  const stopSimulator = () => simulator?.kill();
+  process.once('exit', stopSimulator);
+  app.getHttpServer().once('close', stopSimulator);
+}
+
+/** Starts the built simulator with live activity, sending signed webhooks to this router. */
+function startSimulator(
+  config: RouterConfig,
+  routerPort: number,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'zendesk-sim', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIM_ACTIVITY: process.env.SIM_ACTIVITY ?? 'on',
+      SIM_WEBHOOK_URL: `http://127.0.0.1:${routerPort}/webhooks/zendesk`,
+      SIM_WEBHOOK_SECRET: config.zendesk.webhookSecrets[0],
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/[\d.:]+)/.exec(out);
+      if (match) resolve({ url: match[1]!, child });
+    });
+    child.once('exit', (code) => reject(new Error(`the embedded simulator exited with code ${code}`)));
+  });
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+main().catch((error: unknown) => {
+  // Configuration and rule problems are the operator's to fix: their messages say what and where.
+  const known = error instanceof RouterConfigError || error instanceof RuleSetError;
+  process.stderr.write(
+    `${known ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

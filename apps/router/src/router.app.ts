@@ -1,0 +1,32 @@
+import type { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ZendeskClientOptions } from '@app/zendesk';
+import { readRawBody } from './api/webhook.controller';
+import type { RouterConfig } from './config/router.config';
+import { AuditStore } from './audit/audit.store';
+import { RouterModule } from './router.module';
+
+/** Builds the router application (not yet listening); tests call this with port 0. */
+export async function createRouterApp(
+  config: RouterConfig,
+  zendesk: ZendeskClientOptions,
+  options: { logger?: LogLevel[] | false } = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(RouterModule.forRoot(config, zendesk), {
+    // Webhook signatures cover the raw bytes: that route reads its own body.
+    bodyParser: false,
+    logger: options.logger ?? ['error', 'warn', 'log'],
+  });
+  app.disable('x-powered-by');
+  app.use('/webhooks/zendesk', readRawBody(config.zendesk.webhookMaxBodyBytes));
+  app.enableShutdownHooks();
+  // The audit store closes last, after the pipeline has recorded its in-flight writes.
+  const audit = app.get(AuditStore);
+  const close = app.close.bind(app);
+  app.close = async () => {
+    await close();
+    audit.close();
+  };
+  return app;
+}

@@ -1,0 +1,49 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { RuleSetLoader } from '@app/rules';
+import { WebhookSignatureVerifier, ZendeskModule, type ZendeskClientOptions } from '@app/zendesk';
+import { join } from 'node:path';
+import { HealthController } from './api/health.controller';
+import { WebhookController } from './api/webhook.controller';
+import { AuditStore } from './audit/audit.store';
+import type { RouterConfig } from './config/router.config';
+import { ROUTER_CONFIG } from './config/router.tokens';
+import { PipelineRunner } from './pipeline/pipeline.runner';
+import { RuleSetWatcher } from './rules/rule-set.watcher';
+import { AgentStateCache } from './sync/agent-state.cache';
+import { AgentSyncService } from './sync/agent-sync.service';
+import { WebhookIntake } from './sync/webhook.intake';
+
+/** The router: sync, evaluate, plan, apply, record. */
+@Module({})
+export class RouterModule {
+  static forRoot(config: RouterConfig, zendesk: ZendeskClientOptions): DynamicModule {
+    return {
+      module: RouterModule,
+      imports: [ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk })],
+      controllers: [WebhookController, HealthController],
+      providers: [
+        { provide: ROUTER_CONFIG, useValue: config },
+        {
+          provide: AuditStore,
+          useFactory: () => new AuditStore(join(config.storage.dataDir, 'audit.sqlite')),
+        },
+        { provide: RuleSetLoader, useFactory: () => new RuleSetLoader(config.storage.rulesDir) },
+        {
+          provide: WebhookIntake,
+          useFactory: () =>
+            new WebhookIntake(
+              new WebhookSignatureVerifier({
+                secrets: config.zendesk.webhookSecrets,
+                maxSkewS: config.zendesk.webhookMaxSkewS,
+              }),
+              config.zendesk.webhookMaxBodyBytes,
+            ),
+        },
+        AgentStateCache,
+        PipelineRunner,
+        RuleSetWatcher,
+        AgentSyncService,
+      ],
+    };
+  }
+}

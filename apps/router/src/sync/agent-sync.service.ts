@@ -1,0 +1,131 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ZendeskClient, ZendeskError } from '@app/zendesk';
+import { ROUTER_CONFIG } from '../config/router.tokens';
+import type { RouterConfig } from '../config/router.config';
+import { PipelineRunner } from '../pipeline/pipeline.runner';
+import { AgentStateCache, type AgentEventEnvelope } from './agent-state.cache';
+
+/**
+ * List + watch: a full list of agents at start and on the resync interval (the safety net),
+ * statuses on their own schedule, webhook events in between, one targeted read when an event
+ * cannot be applied, and a clock tick so time-based rules fire without any change. No two
+ * sweeps of one kind overlap: each is scheduled when the previous one has finished.
+ */
+@Injectable()
+export class AgentSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Sync');
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private lastResyncAt: number | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    private readonly client: ZendeskClient,
+    private readonly cache: AgentStateCache,
+    private readonly pipeline: PipelineRunner,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.refreshStatuses();
+    await this.resync();
+    this.every(this.config.sync.resyncIntervalS, () => this.resync());
+    this.every(this.config.sync.statusRefreshS, () => this.refreshStatuses());
+    this.every(this.config.sync.evaluationIntervalS, () =>
+      this.pipeline.agentsChanged(this.agentIds(), { kind: 'tick', at: Date.now() }),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+  }
+
+  /** Seconds since the last full list succeeded, or null before the first. */
+  lastResyncAgeS(): number | null {
+    return this.lastResyncAt === null ? null : (Date.now() - this.lastResyncAt) / 1000;
+  }
+
+  /** Applies one verified webhook event; unknown agents and version gaps cost one targeted read. */
+  async onEvent(envelope: AgentEventEnvelope, receivedAt: number): Promise<void> {
+    const outcome = this.cache.applyEvent(envelope, receivedAt);
+    switch (outcome.kind) {
+      case 'applied':
+        await this.pipeline.agentsChanged([outcome.agent.agentId], { kind: 'event', at: receivedAt });
+        return;
+      case 'needs_read':
+        await this.readAgent(outcome.agentId, receivedAt);
+        return;
+      case 'stale':
+      case 'ignored':
+        return;
+    }
+  }
+
+  private async readAgent(agentId: number, trigger: number): Promise<void> {
+    try {
+      const agent = await this.client.getAgentAvailability(agentId, { priority: 'read' });
+      if (this.cache.applySnapshot(agent, Date.now()).kind === 'applied') {
+        await this.pipeline.agentsChanged([agentId], { kind: 'event', at: trigger });
+      }
+    } catch (error) {
+      // The next resync catches up; log once here, where it is handled.
+      this.logger.warn(
+        `Reading agent ${agentId} failed: ${error instanceof ZendeskError ? error.code : String(error)}`,
+      );
+    }
+  }
+
+  private async resync(): Promise<void> {
+    const started = Date.now();
+    const seen = new Set<number>();
+    const changed: number[] = [];
+    try {
+      for await (const page of this.client.listAgentAvailabilities({}, { priority: 'bulk' })) {
+        for (const agent of page) {
+          seen.add(agent.agentId);
+          if (this.cache.applySnapshot(agent, started).kind === 'applied') changed.push(agent.agentId);
+        }
+      }
+      this.cache.retainOnly(seen);
+      this.lastResyncAt = Date.now();
+    } catch (error) {
+      this.logger.warn(
+        `Resync failed: ${error instanceof ZendeskError ? `${error.code}: ${error.message}` : String(error)}`,
+      );
+    }
+    await this.pipeline.agentsChanged(changed, { kind: 'resync', at: started });
+  }
+
+  private async refreshStatuses(): Promise<void> {
+    try {
+      this.pipeline.useStatuses(await this.client.listStatuses({ priority: 'bulk' }));
+    } catch (error) {
+      this.logger.warn(
+        `Reading the status list failed: ${error instanceof ZendeskError ? error.code : String(error)}`,
+      );
+    }
+  }
+
+  private agentIds(): number[] {
+    return [...this.cache.all()].map((a) => a.agentId);
+  }
+
+  /** Runs `task` every `seconds`, never overlapping itself. */
+  private every(seconds: number, task: () => Promise<unknown>): void {
+    const schedule = () => {
+      if (this.stopped) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void task().finally(schedule);
+      }, seconds * 1000);
+      this.timers.add(timer);
+    };
+    schedule();
+  }
+}
