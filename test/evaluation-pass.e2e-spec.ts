@@ -11,6 +11,7 @@ import { startSim, type SimHarness } from './support/sim.harness';
 const AGENT = 360_099_100_001;
 const T0 = Date.parse('2026-11-23T09:00:00Z');
 const MINUTE = 60_000;
+const NO_LIMITS = { humanHoldS: 0, maxChangesPerMin: 1_000, minOnlinePerGroup: 0 };
 
 const RULES = (mode: 'enforce' | 'shadow') =>
   parseRuleSet([
@@ -85,6 +86,7 @@ describe('an evaluation pass against the simulator', () => {
       client,
       audit,
       enforce: true,
+      safety: NO_LIMITS,
       now: () => now.value,
     });
     expect(await runAt(pass, cache, 10, now)).toEqual([]); // idle 10 minutes: no match
@@ -121,6 +123,7 @@ describe('an evaluation pass against the simulator', () => {
       client,
       audit,
       enforce: true,
+      safety: NO_LIMITS,
       now: () => now.value,
     });
     await runAt(pass, cache, 16, now);
@@ -142,6 +145,7 @@ describe('an evaluation pass against the simulator', () => {
       client,
       audit,
       enforce: true,
+      safety: NO_LIMITS,
       now: () => now.value,
     });
     await runAt(first, firstCache, 16, now);
@@ -152,9 +156,128 @@ describe('an evaluation pass against the simulator', () => {
       client,
       audit,
       enforce: true,
+      safety: NO_LIMITS,
       now: () => now.value,
     });
     const [decision] = await runAt(second, cache, 21, now);
     expect(decision).toMatchObject({ outcome: 'applied' });
+  });
+});
+
+describe('safety limits in an evaluation pass', () => {
+  let sim: SimHarness;
+  let client: ZendeskClient;
+  let dir: string;
+  let audit: AuditStore;
+  let statuses: UnifiedStatus[];
+  const AGENTS = [0, 1, 2, 3, 4].map((i) => AGENT + i);
+  const GROUP = 360_001_000_003;
+
+  beforeAll(async () => {
+    sim = await startSim({ agentCount: 5, rateLimitPerMin: 100_000 });
+    client = new ZendeskClient({ baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } });
+  });
+  afterAll(async () => {
+    client.close();
+    await sim.close();
+  });
+  beforeEach(async () => {
+    await sim.control('post', '/reset', {});
+    await sim.freezeClock(new Date(T0).toISOString());
+    // Five idle agents online in one group, each set online by a person at T0.
+    for (const id of AGENTS) {
+      const agent = (await sim.control('get', `/agents/${id}`)).body.agent;
+      await sim.control('put', `/agents/${id}`, { status_id: 3, group_ids: [GROUP] });
+      for (const [channel, state] of Object.entries(
+        agent.channels as Record<string, { work_items: Array<{ id: number }> }>,
+      )) {
+        for (const item of state.work_items)
+          await sim.control('delete', `/agents/${id}/work_items/${channel}/${item.id}`);
+      }
+    }
+    statuses = await client.listStatuses();
+    dir = mkdtempSync(join(tmpdir(), 'safety-'));
+    audit = new AuditStore(join(dir, 'audit.sqlite'));
+  });
+  afterEach(() => {
+    audit.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function passAt(
+    pass: EvaluationPass,
+    cache: AgentStateCache,
+    minutes: number,
+    now: { value: number },
+  ) {
+    now.value = T0 + minutes * MINUTE;
+    for (const id of AGENTS) cache.applySnapshot(await client.getAgentAvailability(id), now.value);
+    return pass.run(AGENTS, { kind: 'tick', at: now.value });
+  }
+
+  function setUp(safety: { humanHoldS: number; maxChangesPerMin: number; minOnlinePerGroup: number }) {
+    const cache = new AgentStateCache();
+    const now = { value: T0 };
+    const pass = new EvaluationPass(RULES('enforce'), () => statuses, {
+      cache,
+      client,
+      audit,
+      enforce: true,
+      safety,
+      now: () => now.value,
+    });
+    return { cache, now, pass };
+  }
+
+  it('leaves an agent a person just set alone for the hold, recording it once', async () => {
+    const { cache, now, pass } = setUp({ humanHoldS: 1_800, maxChangesPerMin: 100, minOnlinePerGroup: 0 });
+    await passAt(pass, cache, 16, now);
+    const held = await passAt(pass, cache, 21, now);
+    expect(held.map((d) => d.outcome)).toEqual([
+      'suppressed',
+      'suppressed',
+      'suppressed',
+      'suppressed',
+      'suppressed',
+    ]);
+    expect(held[0]!.reason).toMatch(/^a person set online 21 min ago; rules wait until /);
+    expect(await passAt(pass, cache, 25, now)).toEqual([]);
+    const after = await passAt(pass, cache, 30, now);
+    expect(after.map((d) => d.outcome)).toEqual(['applied', 'applied', 'applied', 'applied', 'applied']);
+  });
+
+  it('sends no more than the per-minute limit', async () => {
+    const { cache, now, pass } = setUp({ humanHoldS: 0, maxChangesPerMin: 2, minOnlinePerGroup: 0 });
+    await passAt(pass, cache, 16, now);
+    const decisions = await passAt(pass, cache, 21, now);
+    expect(decisions.map((d) => d.outcome)).toEqual([
+      'applied',
+      'applied',
+      'suppressed',
+      'suppressed',
+      'suppressed',
+    ]);
+    expect(decisions[2]!.reason).toBe('safety limit: 2 status changes in the last minute (at most 2)');
+    const writes = (await sim.control('get', '/requests')).body.requests.filter(
+      (r: { method: string }) => r.method === 'PUT',
+    );
+    expect(writes).toHaveLength(2);
+  });
+
+  it('never takes a group below its minimum of agents online', async () => {
+    const { cache, now, pass } = setUp({ humanHoldS: 0, maxChangesPerMin: 100, minOnlinePerGroup: 3 });
+    await passAt(pass, cache, 16, now);
+    const decisions = await passAt(pass, cache, 21, now);
+    expect(decisions.map((d) => d.outcome)).toEqual([
+      'applied',
+      'applied',
+      'suppressed',
+      'suppressed',
+      'suppressed',
+    ]);
+    expect(decisions[2]!.reason).toBe(`safety limit: group ${GROUP} would have 2 agents online (at least 3)`);
+    const online = [];
+    for (const id of AGENTS) online.push((await client.getAgentAvailability(id)).status?.name);
+    expect(online.filter((s) => s === 'online')).toHaveLength(3);
   });
 });

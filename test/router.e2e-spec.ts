@@ -122,7 +122,7 @@ rules:
     } finally {
       audit.close();
     }
-  });
+  }, 15_000);
 
   it('rejects a badly signed webhook and changes nothing', async () => {
     await sim.control('delete', '/requests');

@@ -168,7 +168,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
     },
     safety: {
       enforce: bool('ENFORCE', !external),
-      humanHoldS: int('HUMAN_HOLD_S', 1_800, 0, 86_400),
+      humanHoldS: int('HUMAN_HOLD_S', 600, 0, 86_400),
       maxChangesPerMin: int('MAX_CHANGES_PER_MIN', 60, 1, 10_000),
       minOnlinePerGroup: int('MIN_ONLINE_PER_GROUP', 1, 0, 10_000),
     },

@@ -28,8 +28,22 @@ export interface EvaluationPassDeps {
   audit: AuditStore;
   /** Off: decide and record, change nothing in Zendesk. */
   enforce: boolean;
+  safety: SafetyLimits;
   now: () => number;
 }
+
+/** Limits that stop the router before it does harm, however the rules are written. */
+export interface SafetyLimits {
+  /** After a person changes an agent's status, rules leave that agent alone this long. */
+  humanHoldS: number;
+  /** Status changes sent in any sliding minute, at most. */
+  maxChangesPerMin: number;
+  /** Agents a change may not take a group below (counting agents online in it). */
+  minOnlinePerGroup: number;
+}
+
+/** Status reasons that mean a person chose the status. */
+const HUMAN_REASONS = new Set(['AGENT_STATUS_SWITCHER', 'SWITCHER_AUTO_RECONNECT', 'EXPLORE_TAKE_AN_ACTION']);
 
 /**
  * One evaluation pass over some agents: facts → rules → plan → apply → record. Decisions that act
@@ -42,6 +56,10 @@ export class EvaluationPass {
   private readonly routerStatus = new Map<number, number>();
   /** Writes sent but not yet visible in the cache: the events that trail them must not repeat them. */
   private readonly expected = new Map<number, { statusId: number; until: number }>();
+  /** When recent status changes were sent, for the per-minute limit. */
+  private sentAt: number[] = [];
+  /** The last suppression recorded per agent and rule, so a held decision is logged once, not every pass. */
+  private readonly suppressed = new Map<string, string>();
 
   constructor(
     readonly ruleSet: RuleSet,
@@ -82,6 +100,56 @@ export class EvaluationPass {
     return records;
   }
 
+  /** A person's recent change, the per-minute limit, or a group left too thin. */
+  private holdReason(
+    agent: AgentAvailability,
+    target: UnifiedStatus,
+  ): { kind: string; reason: string } | null {
+    const now = this.deps.now();
+    const { humanHoldS, maxChangesPerMin, minOnlinePerGroup } = this.deps.safety;
+    const status = agent.status;
+    const byHuman =
+      status !== null &&
+      HUMAN_REASONS.has(status.reason ?? '') &&
+      this.routerStatus.get(agent.agentId) !== status.id;
+    const changedAt = status?.updatedAt?.getTime() ?? 0;
+    if (byHuman && now - changedAt < humanHoldS * 1000) {
+      const until = new Date(changedAt + humanHoldS * 1000).toISOString();
+      return describeHold(
+        'human_hold',
+        `a person set ${status.name} ${Math.round((now - changedAt) / 60_000)} min ago; rules wait until ${until}`,
+      );
+    }
+    this.sentAt = this.sentAt.filter((t) => t > now - 60_000);
+    if (this.sentAt.length >= maxChangesPerMin) {
+      return describeHold(
+        'rate_limit',
+        `safety limit: ${this.sentAt.length} status changes in the last minute (at most ${maxChangesPerMin})`,
+      );
+    }
+    if (status?.name === 'online' && target.name !== 'online' && minOnlinePerGroup > 0) {
+      for (const group of agent.groupIds) {
+        // Agents we already sent away count as gone, though their events may not be in yet.
+        const online = [...this.deps.cache.all()].filter(
+          (a) => a.status?.name === 'online' && a.groupIds.includes(group) && !this.leavingOnline(a.agentId),
+        ).length;
+        if (online - 1 < minOnlinePerGroup) {
+          return describeHold(
+            'min_online',
+            `safety limit: group ${group} would have ${online - 1} agents online (at least ${minOnlinePerGroup})`,
+          );
+        }
+      }
+    }
+    return null;
+  }
+
+  private leavingOnline(agentId: number): boolean {
+    const pending = this.expected.get(agentId);
+    if (!pending || this.deps.now() >= pending.until) return false;
+    return this.statuses().find((s) => s.id === pending.statusId)?.name !== 'online';
+  }
+
   private async carryOut(
     agent: AgentAvailability,
     decision: PlanDecision,
@@ -117,11 +185,20 @@ export class EvaluationPass {
     }
     if (pending?.statusId === status.id && this.deps.now() < pending.until) return null;
     if (decision.kind === 'shadow') return record('shadow', 'the rule is in shadow mode');
+    const key = `${agent.agentId}|${decision.rule.name}`;
+    const held = this.holdReason(agent, status);
+    if (held) {
+      if (this.suppressed.get(key) === held.kind) return null;
+      this.suppressed.set(key, held.kind);
+      return record('suppressed', held.reason);
+    }
+    this.suppressed.delete(key);
     if (!this.deps.enforce) return record('shadow', 'enforcement is off');
     try {
       await this.deps.client.setAgentStatus(agent.agentId, status.id, { priority: 'write' });
       this.routerStatus.set(agent.agentId, status.id);
       this.expected.set(agent.agentId, { statusId: status.id, until: this.deps.now() + EXPECTATION_TTL_MS });
+      this.sentAt.push(this.deps.now());
       return record('applied', `set to ${status.name}`);
     } catch (error) {
       // Level-triggered: the next pass recomputes and tries again; nothing is queued.
@@ -131,6 +208,11 @@ export class EvaluationPass {
       );
     }
   }
+}
+
+/** Why a change must not be made now, if it must not. */
+function describeHold(kind: string, detail: string): { kind: string; reason: string } {
+  return { kind, reason: detail };
 }
 
 /** The facts a rule's conditions looked at, with the values they had (time facts included). */

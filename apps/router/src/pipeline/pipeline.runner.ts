@@ -35,6 +35,7 @@ export class PipelineRunner implements OnApplicationShutdown {
       client: this.client,
       audit: this.audit,
       enforce: this.config.safety.enforce,
+      safety: this.config.safety,
       now: Date.now,
     });
   }
