@@ -87,6 +87,7 @@ describe('an evaluation pass against the simulator', () => {
       audit,
       enforce: true,
       safety: NO_LIMITS,
+      paused: () => false,
       now: () => now.value,
     });
     expect(await runAt(pass, cache, 10, now)).toEqual([]); // idle 10 minutes: no match
@@ -124,6 +125,7 @@ describe('an evaluation pass against the simulator', () => {
       audit,
       enforce: true,
       safety: NO_LIMITS,
+      paused: () => false,
       now: () => now.value,
     });
     await runAt(pass, cache, 16, now);
@@ -146,6 +148,7 @@ describe('an evaluation pass against the simulator', () => {
       audit,
       enforce: true,
       safety: NO_LIMITS,
+      paused: () => false,
       now: () => now.value,
     });
     await runAt(first, firstCache, 16, now);
@@ -157,6 +160,7 @@ describe('an evaluation pass against the simulator', () => {
       audit,
       enforce: true,
       safety: NO_LIMITS,
+      paused: () => false,
       now: () => now.value,
     });
     const [decision] = await runAt(second, cache, 21, now);
@@ -224,6 +228,7 @@ describe('safety limits in an evaluation pass', () => {
       audit,
       enforce: true,
       safety,
+      paused: () => false,
       now: () => now.value,
     });
     return { cache, now, pass };

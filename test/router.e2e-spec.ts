@@ -68,6 +68,8 @@ rules:
       RULES_DIR: dir,
       RESYNC_INTERVAL_S: '3600',
       EVALUATION_INTERVAL_S: '3600',
+      HUMAN_HOLD_S: '0',
+      MIN_ONLINE_PER_GROUP: '0',
     });
     router = await createRouterApp(
       config,
@@ -155,4 +157,125 @@ rules:
       .send(JSON.stringify({ pad: 'x'.repeat(1_100_000) }))
       .expect(413);
   });
+});
+
+describe('the router API', () => {
+  let sim: SimHarness;
+  let router: NestExpressApplication;
+  let routerUrl: string;
+  let dir: string;
+  const TOKEN = 'a-router-api-token-for-tests';
+  const api = (method: 'get' | 'post', path: string) =>
+    request(routerUrl)[method](path).set('Authorization', `Bearer ${TOKEN}`);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'router-api-'));
+    writeFileSync(
+      join(dir, 'breaks.yaml'),
+      `statuses: [Break]
+rules:
+  - name: no-breaks
+    when: { fact: status.name, operator: equal, value: Break }
+    then: { set_status: away }
+`,
+    );
+    const port = await freePort();
+    routerUrl = `http://127.0.0.1:${port}`;
+    sim = await startSim({
+      agentCount: 10,
+      rateLimitPerMin: 100_000,
+      webhook: { url: `${routerUrl}/webhooks/zendesk`, secret: SECRET },
+    });
+    const config = loadRouterConfig({
+      ZENDESK_WEBHOOK_SECRET: SECRET,
+      ROUTER_API_TOKEN: TOKEN,
+      DATA_DIR: dir,
+      RULES_DIR: dir,
+      RESYNC_INTERVAL_S: '3600',
+      EVALUATION_INTERVAL_S: '3600',
+      HUMAN_HOLD_S: '0',
+      MIN_ONLINE_PER_GROUP: '0',
+    });
+    router = await createRouterApp(
+      config,
+      { baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } },
+      { logger: false },
+    );
+    await router.listen(port, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await router.close();
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses calls without the token', async () => {
+    const res = await request(routerUrl).get('/api/rules').expect(401);
+    expect(res.body.error).toBe('unauthorized');
+    await request(routerUrl).get('/api/rules').set('Authorization', 'Bearer wrong').expect(401);
+  });
+
+  it('shows the live rules, an agent with explanations, and explains supplied facts', async () => {
+    const rules = await api('get', '/api/rules').expect(200);
+    expect(rules.body).toMatchObject({
+      revision: expect.any(String),
+      rules: [{ name: 'no-breaks', kind: 'agent' }],
+      rejectedChange: [],
+    });
+    const agent = await api('get', `/api/agents/${AGENT}`).expect(200);
+    expect(agent.body.rules[0]).toMatchObject({
+      rule: 'no-breaks',
+      applies: true,
+      matched: false,
+      why: [expect.stringContaining('status.name equal "Break"')],
+    });
+    expect(agent.body.facts['status.name']).toEqual(expect.any(String));
+    const whatIf = await api('post', '/api/explain')
+      .send({ facts: { 'status.name': 'Break' } })
+      .expect(200);
+    expect(whatIf.body.rules[0]).toMatchObject({ rule: 'no-breaks', matched: true });
+  });
+
+  it('names the bad field of a bad request', async () => {
+    expect((await api('get', '/api/decisions?outcome=maybe').expect(400)).body.message).toContain(
+      'outcome must be one of',
+    );
+    expect((await api('get', '/api/decisions?limit=0').expect(400)).body.message).toContain(
+      'limit must be a whole number',
+    );
+    expect((await api('get', '/api/decisions?colour=red').expect(400)).body.message).toContain(
+      'colour must be one of',
+    );
+    expect((await api('post', '/api/explain').send({ facts: 3 }).expect(400)).body.message).toContain(
+      'facts must be an object',
+    );
+    const malformed = await api('post', '/api/explain')
+      .set('Content-Type', 'application/json')
+      .send('{"facts":')
+      .expect(400);
+    expect(malformed.body).toEqual({ error: 'bad_request', message: 'the body is not valid JSON' });
+    await api('get', '/api/agents/999').expect(404);
+  });
+
+  it('pauses all changes (recorded as suppressed) and resumes them', async () => {
+    expect((await api('post', '/api/pause').expect(200)).body).toEqual({ paused: true });
+    await sim.control('put', `/agents/${AGENT + 1}`, { status_id: BREAK });
+    const suppressed = await eventually(
+      async () => (await api('get', `/api/decisions?agent_id=${AGENT + 1}`)).body.decisions,
+      (d: unknown[]) => d.length > 0,
+    );
+    expect(suppressed[0]).toMatchObject({ outcome: 'suppressed', reason: 'the router is paused' });
+    expect((await sim.control('get', `/agents/${AGENT + 1}`)).body.agent.status.name).toBe('Break');
+
+    expect((await api('post', '/api/resume').expect(200)).body).toEqual({ paused: false });
+    await sim.control('put', `/agents/${AGENT + 1}`, { status_id: 3 });
+    await sim.control('put', `/agents/${AGENT + 1}`, { status_id: BREAK });
+    const agent = await eventually(
+      async () => (await sim.control('get', `/agents/${AGENT + 1}`)).body.agent,
+      (a: { status: { name: string } }) => a.status.name === 'away',
+    );
+    expect(agent.status.name).toBe('away');
+    const page = await api('get', `/api/decisions?agent_id=${AGENT + 1}&outcome=applied`).expect(200);
+    expect(page.body.decisions[0]).toMatchObject({ rule: 'no-breaks', outcome: 'applied' });
+  }, 15_000);
 });

@@ -2,6 +2,8 @@ import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ZendeskClientOptions } from '@app/zendesk';
+import { json, type NextFunction, type Request, type Response } from 'express';
+import { JsonErrorFilter } from './api/json-error.filter';
 import { readRawBody } from './api/webhook.controller';
 import type { RouterConfig } from './config/router.config';
 import { AuditStore } from './audit/audit.store';
@@ -20,6 +22,8 @@ export async function createRouterApp(
   });
   app.disable('x-powered-by');
   app.use('/webhooks/zendesk', readRawBody(config.zendesk.webhookMaxBodyBytes));
+  app.use('/api', jsonBody());
+  app.useGlobalFilters(new JsonErrorFilter());
   app.enableShutdownHooks();
   // The audit store closes last, after the pipeline has recorded its in-flight writes.
   const audit = app.get(AuditStore);
@@ -29,4 +33,22 @@ export async function createRouterApp(
     audit.close();
   };
   return app;
+}
+
+/** JSON bodies for the API, with parse errors answered as JSON (not Express's HTML page). */
+function jsonBody() {
+  const parse = json({ limit: '100kb' });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    parse(req, res, (error?: unknown) => {
+      if (!error) return next();
+      const tooLarge = (error as { type?: string }).type === 'entity.too.large';
+      res
+        .status(tooLarge ? 413 : 400)
+        .json(
+          tooLarge
+            ? { error: 'payload_too_large', message: 'the body is over 100 kB' }
+            : { error: 'bad_request', message: 'the body is not valid JSON' },
+        );
+    });
+  };
 }

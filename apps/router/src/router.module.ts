@@ -3,10 +3,12 @@ import { RuleSetLoader } from '@app/rules';
 import { WebhookSignatureVerifier, ZendeskModule, type ZendeskClientOptions } from '@app/zendesk';
 import { join } from 'node:path';
 import { HealthController } from './api/health.controller';
+import { RouterApiController } from './api/router-api.controller';
 import { WebhookController } from './api/webhook.controller';
 import { AuditStore } from './audit/audit.store';
 import type { RouterConfig } from './config/router.config';
 import { ROUTER_CONFIG } from './config/router.tokens';
+import { PauseSwitch } from './pipeline/pause.switch';
 import { PipelineRunner } from './pipeline/pipeline.runner';
 import { RuleSetWatcher } from './rules/rule-set.watcher';
 import { AgentStateCache } from './sync/agent-state.cache';
@@ -20,7 +22,7 @@ export class RouterModule {
     return {
       module: RouterModule,
       imports: [ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk })],
-      controllers: [WebhookController, HealthController],
+      controllers: [WebhookController, HealthController, RouterApiController],
       providers: [
         { provide: ROUTER_CONFIG, useValue: config },
         {
@@ -40,6 +42,7 @@ export class RouterModule {
             ),
         },
         AgentStateCache,
+        PauseSwitch,
         PipelineRunner,
         RuleSetWatcher,
         AgentSyncService,

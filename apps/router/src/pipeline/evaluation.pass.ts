@@ -29,6 +29,8 @@ export interface EvaluationPassDeps {
   /** Off: decide and record, change nothing in Zendesk. */
   enforce: boolean;
   safety: SafetyLimits;
+  /** While true, nothing is changed. */
+  paused: () => boolean;
   now: () => number;
 }
 
@@ -71,6 +73,37 @@ export class EvaluationPass {
     if (saved) this.planner.restore(saved);
   }
 
+  /** Every agent rule for one cached agent, evaluated now with explanations; nothing is planned or done. */
+  async explain(
+    agentId: number,
+  ): Promise<{ facts: Record<string, unknown>; evaluations: RuleEvaluation[] } | null> {
+    const agent = this.deps.cache.get(agentId);
+    if (!agent) return null;
+    const now = this.deps.now();
+    const facts = agentFacts(
+      agent,
+      {
+        routerSetStatus: this.routerStatus.get(agentId) === agent.status?.id,
+        lastWorkEndedAt: this.deps.cache.lastWorkEndedAt(agentId),
+      },
+      now,
+    );
+    return {
+      facts: { ...facts, ...this.evaluator.timeFacts(now) },
+      evaluations: await this.evaluator.evaluateAgent({ id: agentId, groups: agent.groupIds }, facts, now),
+    };
+  }
+
+  /** Agent rules evaluated against facts a caller supplies (what-if), with explanations. */
+  explainFacts(groups: readonly number[], facts: Record<string, unknown>): Promise<RuleEvaluation[]> {
+    const id = typeof facts['agent.id'] === 'number' ? facts['agent.id'] : 0;
+    return this.evaluator.evaluateAgent(
+      { id, groups },
+      { 'agent.groups': groups, ...facts },
+      this.deps.now(),
+    );
+  }
+
   /** Evaluates and acts for the given agents; returns what it recorded. */
   async run(agentIds: Iterable<number>, trigger: Trigger): Promise<DecisionRecord[]> {
     const records: DecisionRecord[] = [];
@@ -107,6 +140,7 @@ export class EvaluationPass {
   ): { kind: string; reason: string } | null {
     const now = this.deps.now();
     const { humanHoldS, maxChangesPerMin, minOnlinePerGroup } = this.deps.safety;
+    if (this.deps.paused()) return describeHold('paused', 'the router is paused');
     const status = agent.status;
     const byHuman =
       status !== null &&

@@ -6,6 +6,7 @@ import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
 import { AgentStateCache } from '../sync/agent-state.cache';
 import { EvaluationPass, type Trigger } from './evaluation.pass';
+import { PauseSwitch } from './pause.switch';
 
 /**
  * Runs evaluation passes one at a time. Agents that change while a pass runs are queued once
@@ -26,7 +27,13 @@ export class PipelineRunner implements OnApplicationShutdown {
     private readonly cache: AgentStateCache,
     private readonly client: ZendeskClient,
     private readonly audit: AuditStore,
+    private readonly pause: PauseSwitch,
   ) {}
+
+  /** The pass of the live rule set (for explanations), if rules are loaded. */
+  current(): EvaluationPass | null {
+    return this.pass;
+  }
 
   /** Uses a newly loaded rule set from the next pass on; `for` timers and cooldowns carry over. */
   useRules(ruleSet: RuleSet): void {
@@ -36,6 +43,7 @@ export class PipelineRunner implements OnApplicationShutdown {
       audit: this.audit,
       enforce: this.config.safety.enforce,
       safety: this.config.safety,
+      paused: () => this.pause.isPaused(),
       now: Date.now,
     });
   }

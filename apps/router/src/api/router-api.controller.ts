@@ -1,0 +1,185 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { formatExplanation, type RuleEvaluation } from '@app/rules';
+import { AuditStore, type DecisionOutcome, type DecisionQuery } from '../audit/audit.store';
+import { PauseSwitch } from '../pipeline/pause.switch';
+import { PipelineRunner } from '../pipeline/pipeline.runner';
+import { RuleSetWatcher } from '../rules/rule-set.watcher';
+import { AgentStateCache } from '../sync/agent-state.cache';
+import { ApiTokenGuard, badRequest } from './api-token.guard';
+
+const OUTCOMES: readonly DecisionOutcome[] = [
+  'applied',
+  'shadow',
+  'no_op',
+  'suppressed',
+  'failed',
+  'pending',
+];
+
+/** The router's API (bearer token): agents, decisions, rules, explanations, pause and resume. */
+@Controller('api')
+@UseGuards(ApiTokenGuard)
+export class RouterApiController {
+  constructor(
+    private readonly cache: AgentStateCache,
+    private readonly audit: AuditStore,
+    private readonly rules: RuleSetWatcher,
+    private readonly pipeline: PipelineRunner,
+    private readonly pause: PauseSwitch,
+  ) {}
+
+  /** One agent as the router sees it: its current facts, why each rule does or does not match, and its last decisions. */
+  @Get('agents/:agentId')
+  async agent(@Param('agentId') raw: string) {
+    const agentId = agentIdOf(raw, 'agentId');
+    const agent = this.cache.get(agentId);
+    if (!agent)
+      throw new HttpException(
+        { error: 'not_found', message: `agent ${agentId} is not in the router's view (yet)` },
+        404,
+      );
+    const explained = await this.pipeline.current()?.explain(agentId);
+    return {
+      agent: {
+        id: agent.agentId,
+        version: agent.version,
+        status: agent.status,
+        groupIds: agent.groupIds,
+        channels: agent.channels.map((c) => ({ ...c, workItems: undefined })),
+      },
+      facts: explained?.facts ?? {},
+      rules: (explained?.evaluations ?? []).map(ruleJson),
+      decisions: this.audit.decisions({ agentId, limit: 10 }).decisions,
+    };
+  }
+
+  /** Decisions, newest first: filter by agent_id, rule, outcome, from, to (ISO); page with `before`. */
+  @Get('decisions')
+  decisions(@Query() query: Record<string, string | undefined>) {
+    const known = ['agent_id', 'rule', 'outcome', 'from', 'to', 'before', 'limit'];
+    const unknown = Object.keys(query).filter((k) => !known.includes(k));
+    if (unknown.length > 0) throw badRequest(unknown[0]!, `one of ${known.join(', ')}`, query[unknown[0]!]);
+    const filter: DecisionQuery = {};
+    if (query.agent_id !== undefined) filter.agentId = agentIdOf(query.agent_id, 'agent_id');
+    if (query.rule !== undefined) filter.rule = query.rule;
+    if (query.outcome !== undefined) {
+      if (!(OUTCOMES as readonly string[]).includes(query.outcome))
+        throw badRequest('outcome', `one of ${OUTCOMES.join(', ')}`, query.outcome);
+      filter.outcome = query.outcome as DecisionOutcome;
+    }
+    for (const key of ['from', 'to'] as const) {
+      const value = query[key];
+      if (value === undefined) continue;
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) throw badRequest(key, 'an ISO 8601 time', value);
+      filter[key] = ms;
+    }
+    if (query.before !== undefined)
+      filter.before = positiveInt(query.before, 'before', Number.MAX_SAFE_INTEGER);
+    if (query.limit !== undefined) filter.limit = positiveInt(query.limit, 'limit', 500);
+    const page = this.audit.decisions(filter);
+    return { decisions: page.decisions, next_before: page.nextBefore };
+  }
+
+  /** The live rule set and the problems of the last rejected change, if any. */
+  @Get('rules')
+  ruleSet() {
+    const set = this.rules.current();
+    return {
+      revision: set?.revision ?? null,
+      timeZone: set?.timeZone ?? null,
+      rules: (set?.rules ?? []).map((r) => ({
+        name: r.name,
+        kind: r.kind,
+        mode: r.mode,
+        enabled: r.enabled,
+        priority: r.priority,
+        source: r.source,
+      })),
+      rejectedChange: this.rules.lastProblems(),
+    };
+  }
+
+  /** Explains the rules for a live agent (`{"agent_id": n}`) or for supplied facts (`{"facts": {...}, "groups": [...]}`); acts on nothing. */
+  @Post('explain')
+  @HttpCode(200)
+  async explain(@Body() body: unknown) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badRequest('body', 'a JSON object', body);
+    const input = body as Record<string, unknown>;
+    const pass = this.pipeline.current();
+    if (!pass) throw new HttpException({ error: 'unavailable', message: 'no rules are loaded' }, 503);
+    if (input.agent_id !== undefined) {
+      if (typeof input.agent_id !== 'number') throw badRequest('agent_id', 'a number', input.agent_id);
+      const explained = await pass.explain(input.agent_id);
+      if (!explained)
+        throw new HttpException(
+          { error: 'not_found', message: `agent ${input.agent_id} is not in the router's view (yet)` },
+          404,
+        );
+      return { facts: explained.facts, rules: explained.evaluations.map(ruleJson) };
+    }
+    if (typeof input.facts !== 'object' || input.facts === null || Array.isArray(input.facts)) {
+      throw badRequest('facts', 'an object of fact values (or give agent_id)', input.facts);
+    }
+    const groups = input.groups ?? [];
+    if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'number'))
+      throw badRequest('groups', 'a list of group ids', groups);
+    return {
+      rules: (await pass.explainFacts(groups, input.facts as Record<string, unknown>)).map(
+        ruleJson,
+      ),
+    };
+  }
+
+  @Get('pause')
+  pauseState() {
+    return { paused: this.pause.isPaused() };
+  }
+
+  /** Stops every change until resumed (decisions are still made and recorded as suppressed). Survives restarts. */
+  @Post('pause')
+  @HttpCode(200)
+  pauseAll() {
+    this.pause.set(true);
+    return { paused: true };
+  }
+
+  @Post('resume')
+  @HttpCode(200)
+  resume() {
+    this.pause.set(false);
+    return { paused: false };
+  }
+}
+
+function ruleJson(evaluation: RuleEvaluation) {
+  return {
+    rule: evaluation.rule.name,
+    applies: evaluation.applies,
+    matched: evaluation.matched,
+    explanation: evaluation.explanation,
+    why: formatExplanation(evaluation.explanation),
+  };
+}
+
+function agentIdOf(raw: string, field: string): number {
+  return positiveInt(raw, field, Number.MAX_SAFE_INTEGER);
+}
+
+function positiveInt(raw: string, field: string, max: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max)
+    throw badRequest(field, `a whole number from 1 to ${max}`, raw);
+  return value;
+}
