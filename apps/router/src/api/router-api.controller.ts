@@ -136,9 +136,7 @@ export class RouterApiController {
     if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'number'))
       throw badRequest('groups', 'a list of group ids', groups);
     return {
-      rules: (await pass.explainFacts(groups, input.facts as Record<string, unknown>)).map(
-        ruleJson,
-      ),
+      rules: (await pass.explainFacts(groups, input.facts as Record<string, unknown>)).map(ruleJson),
     };
   }
 
