@@ -1,91 +1,28 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { AuditStore } from '../apps/router/src/audit/audit.store';
-import { loadRouterConfig } from '../apps/router/src/config/router.config';
-import { createRouterApp } from '../apps/router/src/router.app';
-import { startSim, type SimHarness } from './support/sim.harness';
+import { eventually, startRouter, type RouterHarness } from './support/router.harness';
 
 const AGENT = 360_099_100_001;
-const SECRET = 'router-e2e-webhook-secret';
 const BREAK = 9002;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 5_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-describe('the router against the simulator', () => {
-  let sim: SimHarness;
-  let router: NestExpressApplication;
-  let routerUrl: string;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'router-'));
-    writeFileSync(
-      join(dir, 'breaks.yaml'),
-      `statuses: [Break]
+const NO_BREAKS = `statuses: [Break]
 rules:
   - name: no-breaks
-    when:
-      all:
-        - { fact: status.name, operator: equal, value: Break }
+    when: { fact: status.name, operator: equal, value: Break }
     then: { set_status: away }
-`,
-    );
-    const port = await freePort();
-    routerUrl = `http://127.0.0.1:${port}`;
-    sim = await startSim({
-      agentCount: 30,
-      rateLimitPerMin: 100_000,
-      webhook: { url: `${routerUrl}/webhooks/zendesk`, secret: SECRET },
-    });
-    const config = loadRouterConfig({
-      ZENDESK_WEBHOOK_SECRET: SECRET,
-      DATA_DIR: dir,
-      RULES_DIR: dir,
-      RESYNC_INTERVAL_S: '3600',
-      EVALUATION_INTERVAL_S: '3600',
-      HUMAN_HOLD_S: '0',
-      MIN_ONLINE_PER_GROUP: '0',
-    });
-    router = await createRouterApp(
-      config,
-      { baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } },
-      { logger: false },
-    );
-    await router.listen(port, '127.0.0.1');
+`;
+
+describe('the router against the simulator', () => {
+  let h: RouterHarness;
+
+  beforeAll(async () => {
+    h = await startRouter(NO_BREAKS);
   });
-  afterAll(async () => {
-    await router.close();
-    await sim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => h.close());
 
   it('is healthy once rules are loaded and the first sync is done', async () => {
-    const res = await request(routerUrl).get('/health').expect(200);
+    const res = await request(h.url).get('/health').expect(200);
     expect(res.body).toMatchObject({
       status: 'ok',
       rules: { revision: expect.any(String) },
@@ -95,15 +32,15 @@ rules:
   });
 
   it('acts on a signed webhook without reading the agent again, and records the decision', async () => {
-    await sim.control('delete', '/requests');
+    await h.sim.control('delete', '/requests');
     const sent = Date.now();
-    await sim.control('put', `/agents/${AGENT}`, { status_id: BREAK });
+    await h.sim.control('put', `/agents/${AGENT}`, { status_id: BREAK });
     const agent = await eventually(
-      async () => (await sim.control('get', `/agents/${AGENT}`)).body.agent,
+      async () => (await h.sim.control('get', `/agents/${AGENT}`)).body.agent,
       (a) => a.status.name === 'away',
     );
     expect(agent.status).toMatchObject({ name: 'away', reason: 'PUBLIC_API' });
-    const requests = (await sim.control('get', '/requests')).body.requests as Array<{
+    const requests = (await h.sim.control('get', '/requests')).body.requests as Array<{
       method: string;
       path: string;
     }>;
@@ -111,14 +48,14 @@ rules:
       `PUT /api/v2/agent_availabilities/agent_statuses/agents/${AGENT}`,
     ]);
 
-    const audit = new AuditStore(join(dir, 'audit.sqlite'));
+    const audit = new AuditStore(join(h.dir, 'audit.sqlite'));
     try {
       const [decision] = audit.decisions({ agentId: AGENT }).decisions;
       expect(decision).toMatchObject({
         rule: 'no-breaks',
         outcome: 'applied',
         facts: { 'status.name': 'Break' },
-        explanation: { kind: 'all', passed: true },
+        explanation: { kind: 'fact', fact: 'status.name', actual: 'Break', passed: true },
       });
       expect(decision!.latencyMs).toBeLessThanOrEqual(Date.now() - sent);
     } finally {
@@ -127,7 +64,7 @@ rules:
   }, 15_000);
 
   it('rejects a badly signed webhook and changes nothing', async () => {
-    await sim.control('delete', '/requests');
+    await h.sim.control('delete', '/requests');
     const body = JSON.stringify({
       id: 'forged',
       type: 'zen:event-type:agent.unified_state_changed',
@@ -138,7 +75,7 @@ rules:
     const signature = createHmac('sha256', 'not-the-secret')
       .update(timestamp + body)
       .digest('base64');
-    const res = await request(routerUrl)
+    const res = await request(h.url)
       .post('/webhooks/zendesk')
       .set('Content-Type', 'application/json')
       .set('x-zendesk-webhook-signature', signature)
@@ -147,11 +84,11 @@ rules:
       .expect(401);
     expect(res.body.error).toBe('invalid_signature');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await sim.control('get', '/requests')).body.requests).toEqual([]);
+    expect((await h.sim.control('get', '/requests')).body.requests).toEqual([]);
   });
 
   it('refuses an oversized body with 413', async () => {
-    await request(routerUrl)
+    await request(h.url)
       .post('/webhooks/zendesk')
       .set('Content-Type', 'application/json')
       .send(JSON.stringify({ pad: 'x'.repeat(1_100_000) }))
@@ -160,59 +97,20 @@ rules:
 });
 
 describe('the router API', () => {
-  let sim: SimHarness;
-  let router: NestExpressApplication;
-  let routerUrl: string;
-  let dir: string;
+  let h: RouterHarness;
   const TOKEN = 'a-router-api-token-for-tests';
   const api = (method: 'get' | 'post', path: string) =>
-    request(routerUrl)[method](path).set('Authorization', `Bearer ${TOKEN}`);
+    request(h.url)[method](path).set('Authorization', `Bearer ${TOKEN}`);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'router-api-'));
-    writeFileSync(
-      join(dir, 'breaks.yaml'),
-      `statuses: [Break]
-rules:
-  - name: no-breaks
-    when: { fact: status.name, operator: equal, value: Break }
-    then: { set_status: away }
-`,
-    );
-    const port = await freePort();
-    routerUrl = `http://127.0.0.1:${port}`;
-    sim = await startSim({
-      agentCount: 10,
-      rateLimitPerMin: 100_000,
-      webhook: { url: `${routerUrl}/webhooks/zendesk`, secret: SECRET },
-    });
-    const config = loadRouterConfig({
-      ZENDESK_WEBHOOK_SECRET: SECRET,
-      ROUTER_API_TOKEN: TOKEN,
-      DATA_DIR: dir,
-      RULES_DIR: dir,
-      RESYNC_INTERVAL_S: '3600',
-      EVALUATION_INTERVAL_S: '3600',
-      HUMAN_HOLD_S: '0',
-      MIN_ONLINE_PER_GROUP: '0',
-    });
-    router = await createRouterApp(
-      config,
-      { baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } },
-      { logger: false },
-    );
-    await router.listen(port, '127.0.0.1');
+    h = await startRouter(NO_BREAKS, { ROUTER_API_TOKEN: TOKEN }, 10);
   });
-  afterAll(async () => {
-    await router.close();
-    await sim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => h.close());
 
   it('refuses calls without the token', async () => {
-    const res = await request(routerUrl).get('/api/rules').expect(401);
+    const res = await request(h.url).get('/api/rules').expect(401);
     expect(res.body.error).toBe('unauthorized');
-    await request(routerUrl).get('/api/rules').set('Authorization', 'Bearer wrong').expect(401);
+    await request(h.url).get('/api/rules').set('Authorization', 'Bearer wrong').expect(401);
   });
 
   it('shows the live rules, an agent with explanations, and explains supplied facts', async () => {
@@ -259,19 +157,19 @@ rules:
 
   it('pauses all changes (recorded as suppressed) and resumes them', async () => {
     expect((await api('post', '/api/pause').expect(200)).body).toEqual({ paused: true });
-    await sim.control('put', `/agents/${AGENT + 1}`, { status_id: BREAK });
+    await h.sim.control('put', `/agents/${AGENT + 1}`, { status_id: BREAK });
     const suppressed = await eventually(
       async () => (await api('get', `/api/decisions?agent_id=${AGENT + 1}`)).body.decisions,
       (d: unknown[]) => d.length > 0,
     );
     expect(suppressed[0]).toMatchObject({ outcome: 'suppressed', reason: 'the router is paused' });
-    expect((await sim.control('get', `/agents/${AGENT + 1}`)).body.agent.status.name).toBe('Break');
+    expect((await h.sim.control('get', `/agents/${AGENT + 1}`)).body.agent.status.name).toBe('Break');
 
     expect((await api('post', '/api/resume').expect(200)).body).toEqual({ paused: false });
-    await sim.control('put', `/agents/${AGENT + 1}`, { status_id: 3 });
-    await sim.control('put', `/agents/${AGENT + 1}`, { status_id: BREAK });
+    await h.sim.control('put', `/agents/${AGENT + 1}`, { status_id: 3 });
+    await h.sim.control('put', `/agents/${AGENT + 1}`, { status_id: BREAK });
     const agent = await eventually(
-      async () => (await sim.control('get', `/agents/${AGENT + 1}`)).body.agent,
+      async () => (await h.sim.control('get', `/agents/${AGENT + 1}`)).body.agent,
       (a: { status: { name: string } }) => a.status.name === 'away',
     );
     expect(agent.status.name).toBe('away');

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { RuleSetError } from '@app/rules';
 import { RouterConfigError, loadRouterConfig, type RouterConfig } from './config/router.config';
-import { createRouterApp } from './router.app';
+import { createRouterApp, listenAndSync } from './router.app';
 
 const logger = new Logger('Router');
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
       break;
   }
   const app = await createRouterApp(config, zendesk);
-  await app.listen(port, config.http.host);
+  await listenAndSync(app, port, config.http.host);
   const url = `http://${config.http.host}:${port}`;
   logger.log(
     `Availability Router listening on ${url}; health at ${url}/health; webhooks at ${url}/webhooks/zendesk`,

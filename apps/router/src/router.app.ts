@@ -8,6 +8,7 @@ import { readRawBody } from './api/webhook.controller';
 import type { RouterConfig } from './config/router.config';
 import { AuditStore } from './audit/audit.store';
 import { RouterModule } from './router.module';
+import { AgentSyncService } from './sync/agent-sync.service';
 
 /** Builds the router application (not yet listening); tests call this with port 0. */
 export async function createRouterApp(
@@ -33,6 +34,12 @@ export async function createRouterApp(
     audit.close();
   };
   return app;
+}
+
+/** Listens, then starts syncing: webhooks are received before the first pass acts. */
+export async function listenAndSync(app: NestExpressApplication, port: number, host: string): Promise<void> {
+  await app.listen(port, host);
+  await app.get(AgentSyncService).start();
 }
 
 /** JSON bodies for the API, with parse errors answered as JSON (not Express's HTML page). */

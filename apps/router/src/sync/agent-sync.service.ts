@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ZendeskClient, ZendeskError } from '@app/zendesk';
 import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
@@ -18,7 +12,7 @@ import { AgentStateCache, type AgentEventEnvelope } from './agent-state.cache';
  * sweeps of one kind overlap: each is scheduled when the previous one has finished.
  */
 @Injectable()
-export class AgentSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AgentSyncService implements OnApplicationShutdown {
   private readonly logger = new Logger('Sync');
   private readonly timers = new Set<NodeJS.Timeout>();
   private lastResyncAt: number | null = null;
@@ -31,7 +25,11 @@ export class AgentSyncService implements OnApplicationBootstrap, OnApplicationSh
     private readonly pipeline: PipelineRunner,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Starts syncing. Called once the webhook endpoint is listening, so the events that the first
+   * pass's own writes cause are not lost at start.
+   */
+  async start(): Promise<void> {
     await this.refreshStatuses();
     await this.resync();
     this.every(this.config.sync.resyncIntervalS, () => this.resync());
@@ -59,6 +57,7 @@ export class AgentSyncService implements OnApplicationBootstrap, OnApplicationSh
         await this.pipeline.agentsChanged([outcome.agent.agentId], { kind: 'event', at: receivedAt });
         return;
       case 'needs_read':
+        this.logger.log(`Reading agent ${outcome.agentId}: ${outcome.reason}`);
         await this.readAgent(outcome.agentId, receivedAt);
         return;
       case 'stale':
