@@ -31,6 +31,23 @@ const RULES = (mode: 'enforce' | 'shadow') =>
     },
   ]);
 
+/** Sets agents online (as a person would) with no work at all, optionally into groups. */
+async function idleOnline(sim: SimHarness, agentIds: number[], groupIds?: number[]): Promise<void> {
+  for (const id of agentIds) {
+    const agent = (await sim.control('get', `/agents/${id}`)).body.agent;
+    await sim.control(
+      'put',
+      `/agents/${id}`,
+      groupIds ? { status_id: 3, group_ids: groupIds } : { status_id: 3 },
+    );
+    const channels = agent.channels as Record<string, { work_items: Array<{ id: number }> }>;
+    for (const [channel, state] of Object.entries(channels)) {
+      for (const item of state.work_items)
+        await sim.control('delete', `/agents/${id}/work_items/${channel}/${item.id}`);
+    }
+  }
+}
+
 describe('an evaluation pass against the simulator', () => {
   let sim: SimHarness;
   let client: ZendeskClient;
@@ -50,14 +67,7 @@ describe('an evaluation pass against the simulator', () => {
     await sim.control('post', '/reset', {});
     await sim.freezeClock(new Date(T0).toISOString());
     // The agent is online on messaging with no work at all.
-    const agent = (await sim.control('get', `/agents/${AGENT}`)).body.agent;
-    await sim.control('put', `/agents/${AGENT}`, { status_id: 3 });
-    for (const [channel, state] of Object.entries(
-      agent.channels as Record<string, { work_items: Array<{ id: number }> }>,
-    )) {
-      for (const item of state.work_items)
-        await sim.control('delete', `/agents/${AGENT}/work_items/${channel}/${item.id}`);
-    }
+    await idleOnline(sim, [AGENT]);
     statuses = await client.listStatuses();
     dir = mkdtempSync(join(tmpdir(), 'pass-'));
     audit = new AuditStore(join(dir, 'audit.sqlite'));
@@ -189,16 +199,7 @@ describe('safety limits in an evaluation pass', () => {
     await sim.control('post', '/reset', {});
     await sim.freezeClock(new Date(T0).toISOString());
     // Five idle agents online in one group, each set online by a person at T0.
-    for (const id of AGENTS) {
-      const agent = (await sim.control('get', `/agents/${id}`)).body.agent;
-      await sim.control('put', `/agents/${id}`, { status_id: 3, group_ids: [GROUP] });
-      for (const [channel, state] of Object.entries(
-        agent.channels as Record<string, { work_items: Array<{ id: number }> }>,
-      )) {
-        for (const item of state.work_items)
-          await sim.control('delete', `/agents/${id}/work_items/${channel}/${item.id}`);
-      }
-    }
+    await idleOnline(sim, AGENTS, [GROUP]);
     statuses = await client.listStatuses();
     dir = mkdtempSync(join(tmpdir(), 'safety-'));
     audit = new AuditStore(join(dir, 'audit.sqlite'));
