@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import request from 'supertest';
 import { AuditStore } from '../apps/router/src/audit/audit.store';
@@ -176,4 +177,56 @@ describe('the router API', () => {
     const page = await api('get', `/api/decisions?agent_id=${AGENT + 1}&outcome=applied`).expect(200);
     expect(page.body.decisions[0]).toMatchObject({ rule: 'no-breaks', outcome: 'applied' });
   }, 15_000);
+
+  it('streams decisions and agent changes as Server-Sent Events', async () => {
+    const received: string[] = [];
+    const stream = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      get(`${h.url}/api/stream`, { headers: { Authorization: `Bearer ${TOKEN}` } }, resolve).on(
+        'error',
+        reject,
+      );
+    });
+    try {
+      expect(stream.statusCode).toBe(200);
+      expect(stream.headers['content-type']).toContain('text/event-stream');
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => received.push(chunk));
+      await h.sim.control('put', `/agents/${AGENT + 2}`, { status_id: BREAK });
+      const text = await eventually(
+        () => Promise.resolve(received.join('')),
+        (t) => t.includes('event: decision'),
+      );
+      const decision = text
+        .split('\n\n')
+        .filter((block) => block.includes('event: decision'))
+        .map((block) =>
+          JSON.parse(
+            block
+              .split('\n')
+              .find((l) => l.startsWith('data: '))!
+              .slice('data: '.length),
+          ),
+        )[0];
+      expect(decision).toMatchObject({
+        type: 'decision',
+        decision: { agentId: AGENT + 2, rule: 'no-breaks', outcome: 'applied' },
+      });
+      expect(text).toContain('event: agent');
+    } finally {
+      stream.destroy();
+    }
+  }, 15_000);
+
+  it('exposes Prometheus metrics without a token', async () => {
+    const res = await request(h.url).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.text).toMatch(/router_decisions_total\{rule="no-breaks",outcome="applied"\} \d+/);
+    expect(res.text).toMatch(
+      /router_zendesk_requests_total\{endpoint="availability\.list",status="200"\} \d+/,
+    );
+    expect(res.text).toContain('router_zendesk_breaker_state 0');
+    expect(res.text).toMatch(/router_zendesk_budget_remaining \d+/);
+    expect(res.text).toContain('router_evaluation_seconds_bucket');
+    expect(res.text).toContain('router_webhook_lag_seconds_count');
+  });
 });

@@ -3,11 +3,14 @@ import { RuleSetLoader } from '@app/rules';
 import { WebhookSignatureVerifier, ZendeskModule, type ZendeskClientOptions } from '@app/zendesk';
 import { join } from 'node:path';
 import { HealthController } from './api/health.controller';
+import { LiveEvents } from './api/live.events';
+import { MetricsController } from './api/metrics.controller';
 import { RouterApiController } from './api/router-api.controller';
 import { WebhookController } from './api/webhook.controller';
 import { AuditStore } from './audit/audit.store';
 import type { RouterConfig } from './config/router.config';
 import { ROUTER_CONFIG } from './config/router.tokens';
+import { RouterMetrics } from './metrics/router.metrics';
 import { PauseSwitch } from './pipeline/pause.switch';
 import { PipelineRunner } from './pipeline/pipeline.runner';
 import { RuleSetWatcher } from './rules/rule-set.watcher';
@@ -22,7 +25,7 @@ export class RouterModule {
     return {
       module: RouterModule,
       imports: [ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk })],
-      controllers: [WebhookController, HealthController, RouterApiController],
+      controllers: [WebhookController, HealthController, MetricsController, RouterApiController],
       providers: [
         { provide: ROUTER_CONFIG, useValue: config },
         {
@@ -43,6 +46,8 @@ export class RouterModule {
         },
         AgentStateCache,
         PauseSwitch,
+        LiveEvents,
+        RouterMetrics,
         PipelineRunner,
         RuleSetWatcher,
         AgentSyncService,

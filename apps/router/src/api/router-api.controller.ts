@@ -7,8 +7,12 @@ import {
   Param,
   Post,
   Query,
+  Sse,
   UseGuards,
+  type MessageEvent,
 } from '@nestjs/common';
+import { map, type Observable } from 'rxjs';
+import { LiveEvents } from './live.events';
 import { formatExplanation, type RuleEvaluation } from '@app/rules';
 import { AuditStore, type DecisionOutcome, type DecisionQuery } from '../audit/audit.store';
 import { PauseSwitch } from '../pipeline/pause.switch';
@@ -36,7 +40,14 @@ export class RouterApiController {
     private readonly rules: RuleSetWatcher,
     private readonly pipeline: PipelineRunner,
     private readonly pause: PauseSwitch,
+    private readonly live: LiveEvents,
   ) {}
+
+  /** Server-Sent Events: `decision` for every recorded decision, `agent` for every agent change. */
+  @Sse('stream')
+  stream(): Observable<MessageEvent> {
+    return this.live.events$.pipe(map((event) => ({ type: event.type, data: event })));
+  }
 
   /** One agent as the router sees it: its current facts, why each rule does or does not match, and its last decisions. */
   @Get('agents/:agentId')

@@ -32,6 +32,8 @@ export interface EvaluationPassDeps {
   /** While true, nothing is changed. */
   paused: () => boolean;
   now: () => number;
+  /** Told of every pass's records once they are committed (metrics, the live stream). */
+  onRecorded?: (records: readonly DecisionRecord[]) => void;
 }
 
 /** Limits that stop the router before it does harm, however the rules are written. */
@@ -130,6 +132,7 @@ export class EvaluationPass {
       }
     }
     this.deps.audit.recordPass(records, { planner: this.planner.snapshot() });
+    if (records.length > 0) this.deps.onRecorded?.(records);
     return records;
   }
 

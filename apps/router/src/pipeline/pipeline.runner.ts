@@ -6,6 +6,8 @@ import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
 import { AgentStateCache } from '../sync/agent-state.cache';
 import { EvaluationPass, type Trigger } from './evaluation.pass';
+import { LiveEvents } from '../api/live.events';
+import { RouterMetrics } from '../metrics/router.metrics';
 import { PauseSwitch } from './pause.switch';
 
 /**
@@ -28,6 +30,8 @@ export class PipelineRunner implements OnApplicationShutdown {
     private readonly client: ZendeskClient,
     private readonly audit: AuditStore,
     private readonly pause: PauseSwitch,
+    private readonly metrics: RouterMetrics,
+    private readonly live: LiveEvents,
   ) {}
 
   /** The pass of the live rule set (for explanations), if rules are loaded. */
@@ -45,6 +49,10 @@ export class PipelineRunner implements OnApplicationShutdown {
       safety: this.config.safety,
       paused: () => this.pause.isPaused(),
       now: Date.now,
+      onRecorded: (records) => {
+        this.metrics.recorded(records);
+        for (const decision of records) this.live.publish({ type: 'decision', decision });
+      },
     });
   }
 
@@ -76,8 +84,10 @@ export class PipelineRunner implements OnApplicationShutdown {
       if (!this.pass) continue;
       // One pass per trigger time keeps latency honest for each group of agents.
       for (const [agentId, trigger] of batch) {
+        const started = performance.now();
         try {
           await this.pass.run([agentId], trigger);
+          this.metrics.evaluated((performance.now() - started) / 1000);
         } catch (error) {
           this.logger.error(
             `Evaluating agent ${agentId} failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { ZendeskClient, ZendeskError } from '@app/zendesk';
 import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
+import { LiveEvents } from '../api/live.events';
+import { RouterMetrics } from '../metrics/router.metrics';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { AgentStateCache, type AgentEventEnvelope } from './agent-state.cache';
 
@@ -23,6 +25,8 @@ export class AgentSyncService implements OnApplicationShutdown {
     private readonly client: ZendeskClient,
     private readonly cache: AgentStateCache,
     private readonly pipeline: PipelineRunner,
+    private readonly metrics: RouterMetrics,
+    private readonly live: LiveEvents,
   ) {}
 
   /**
@@ -51,9 +55,16 @@ export class AgentSyncService implements OnApplicationShutdown {
 
   /** Applies one verified webhook event; unknown agents and version gaps cost one targeted read. */
   async onEvent(envelope: AgentEventEnvelope, receivedAt: number): Promise<void> {
+    this.metrics.webhookArrived(envelope.time, receivedAt);
     const outcome = this.cache.applyEvent(envelope, receivedAt);
     switch (outcome.kind) {
       case 'applied':
+        this.live.publish({
+          type: 'agent',
+          agentId: outcome.agent.agentId,
+          version: outcome.agent.version,
+          status: outcome.agent.status?.name ?? null,
+        });
         await this.pipeline.agentsChanged([outcome.agent.agentId], { kind: 'event', at: receivedAt });
         return;
       case 'needs_read':

@@ -1,0 +1,102 @@
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ZendeskClient } from '@app/zendesk';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Subscription } from 'rxjs';
+import type { DecisionRecord } from '../audit/audit.store';
+
+const BREAKER_STATES = { closed: 0, half_open: 1, open: 2 } as const;
+
+/** Prometheus metrics of the router, on a registry of its own (`GET /metrics`). */
+@Injectable()
+export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
+  readonly registry = new Registry();
+  private readonly decisions = new Counter({
+    name: 'router_decisions_total',
+    help: 'Decisions recorded, by rule and outcome',
+    labelNames: ['rule', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly apiCalls = new Counter({
+    name: 'router_zendesk_requests_total',
+    help: 'Zendesk API calls, by endpoint and status (0 when no answer)',
+    labelNames: ['endpoint', 'status'],
+    registers: [this.registry],
+  });
+  private readonly webhookLag = new Histogram({
+    name: 'router_webhook_lag_seconds',
+    help: 'From the event time in Zendesk to its arrival here',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly evaluation = new Histogram({
+    name: 'router_evaluation_seconds',
+    help: 'Time to evaluate, plan and act for one agent',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'router_decision_latency_seconds',
+    help: 'From the trigger (event or tick) to the recorded outcome',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  private subscription: Subscription | null = null;
+
+  constructor(private readonly client: ZendeskClient) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'router_' });
+    const budget = this.client;
+    new Gauge({
+      name: 'router_zendesk_budget_remaining',
+      help: 'Requests the rate budget could send right now, read at scrape time',
+      registers: [this.registry],
+      collect() {
+        this.set(budget.budget().remaining);
+      },
+    });
+    new Gauge({
+      name: 'router_zendesk_breaker_state',
+      help: 'Circuit breaker: 0 closed, 1 half-open, 2 open',
+      registers: [this.registry],
+      collect() {
+        this.set(BREAKER_STATES[budget.budget().breaker]);
+      },
+    });
+    new Gauge({
+      name: 'router_zendesk_queued_requests',
+      help: 'Calls waiting for budget',
+      registers: [this.registry],
+      collect() {
+        this.set(budget.budget().queued);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    this.subscription = this.client.events$.subscribe((event) => {
+      if (event.type === 'response')
+        this.apiCalls.inc({ endpoint: event.endpoint, status: String(event.status) });
+      if (event.type === 'failure')
+        this.apiCalls.inc({ endpoint: event.endpoint, status: String(event.status ?? 0) });
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+  }
+
+  recorded(records: readonly DecisionRecord[]): void {
+    for (const record of records) {
+      this.decisions.inc({ rule: record.rule, outcome: record.outcome });
+      if (record.latencyMs !== null) this.latency.observe(record.latencyMs / 1000);
+    }
+  }
+
+  evaluated(seconds: number): void {
+    this.evaluation.observe(seconds);
+  }
+
+  webhookArrived(eventTime: string | undefined, receivedAt: number): void {
+    const sent = eventTime ? Date.parse(eventTime) : NaN;
+    if (!Number.isNaN(sent)) this.webhookLag.observe(Math.max(0, receivedAt - sent) / 1000);
+  }
+}
