@@ -287,3 +287,81 @@ describe('safety limits in an evaluation pass', () => {
     expect(online.filter((s) => s === 'online')).toHaveLength(3);
   });
 });
+
+describe('capacity rules in an evaluation pass', () => {
+  let sim: SimHarness;
+  let client: ZendeskClient;
+  let dir: string;
+  let audit: AuditStore;
+  const AGENTS = [0, 1, 2].map((i) => AGENT + i);
+  const SURGE = parseRuleSet([
+    {
+      path: 'capacity.yaml',
+      text: `rules:
+  - name: surge
+    when: { fact: account.messaging.agentsOnline, operator: greaterThanInclusive, value: 3 }
+    then: { set_capacity: { rule: Default capacity, capacities: { messaging: 5 } } }
+`,
+    },
+  ]);
+
+  beforeAll(async () => {
+    sim = await startSim({ agentCount: 3, rateLimitPerMin: 100_000 });
+    client = new ZendeskClient({ baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } });
+  });
+  afterAll(async () => {
+    client.close();
+    await sim.close();
+  });
+  beforeEach(async () => {
+    await sim.control('post', '/reset', { agents: 3 });
+    dir = mkdtempSync(join(tmpdir(), 'capacity-'));
+    audit = new AuditStore(join(dir, 'audit.sqlite'));
+  });
+  afterEach(() => {
+    audit.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function refresh(cache: AgentStateCache) {
+    for (const id of AGENTS) cache.applySnapshot(await client.getAgentAvailability(id), Date.now());
+  }
+  const defaultRule = async () =>
+    (await client.listCapacityRules()).find((r) => r.name === 'Default capacity')!;
+
+  it('raises capacity while the condition holds and restores the recorded baseline after', async () => {
+    const cache = new AgentStateCache();
+    let rules = await client.listCapacityRules();
+    const pass = new EvaluationPass(SURGE, () => [], {
+      cache,
+      client,
+      audit,
+      enforce: true,
+      safety: NO_LIMITS,
+      paused: () => false,
+      now: Date.now,
+      onCapacityRuleChanged: (rule) => (rules = [...rules.filter((r) => r.id !== rule.id), rule]),
+    });
+    const baseline = (await defaultRule()).capacities;
+    await idleOnline(sim, AGENTS);
+    await refresh(cache);
+
+    const [raised] = await pass.runAccount(rules, { kind: 'tick', at: Date.now() });
+    expect(raised).toMatchObject({ target: 'capacity:Default capacity', rule: 'surge', outcome: 'applied' });
+    expect((await defaultRule()).capacities).toEqual({ ...baseline, messaging: 5 });
+    expect(audit.state('baselines')).toEqual({ 'Default capacity': { messaging: baseline.messaging } });
+    // Still holding: nothing new to do or record.
+    expect(await pass.runAccount(rules, { kind: 'tick', at: Date.now() })).toEqual([]);
+
+    await sim.control('put', `/agents/${AGENTS[0]}`, { status_id: 2 });
+    await refresh(cache);
+    const [restored] = await pass.runAccount(rules, { kind: 'tick', at: Date.now() });
+    expect(restored).toMatchObject({
+      rule: 'surge',
+      outcome: 'applied',
+      reason: 'Default capacity restored to its baseline',
+    });
+    expect((await defaultRule()).capacities).toEqual(baseline);
+    expect(audit.state('baselines')).toEqual({});
+  });
+});

@@ -6,10 +6,17 @@ import {
   type RuleEvaluation,
   type RuleSet,
 } from '@app/rules';
-import { ZendeskError, type AgentAvailability, type UnifiedStatus, type ZendeskClient } from '@app/zendesk';
+import {
+  ZendeskError,
+  type AgentAvailability,
+  type CapacityChannel,
+  type CapacityRule,
+  type UnifiedStatus,
+  type ZendeskClient,
+} from '@app/zendesk';
 import type { AuditStore, DecisionRecord } from '../audit/audit.store';
 import type { AgentStateCache } from '../sync/agent-state.cache';
-import { agentFacts } from './facts.builder';
+import { accountFacts, agentFacts } from './facts.builder';
 
 /** How long a sent write may take to show up in the cache before the rule may send it again. */
 const EXPECTATION_TTL_MS = 30_000;
@@ -34,6 +41,8 @@ export interface EvaluationPassDeps {
   now: () => number;
   /** Told of every pass's records once they are committed (metrics, the live stream). */
   onRecorded?: (records: readonly DecisionRecord[]) => void;
+  /** Told of a capacity rule as Zendesk returned it after a change, so the next pass sees it. */
+  onCapacityRuleChanged?: (rule: CapacityRule) => void;
 }
 
 /** Limits that stop the router before it does harm, however the rules are written. */
@@ -185,6 +194,161 @@ export class EvaluationPass {
     const pending = this.expected.get(agentId);
     if (!pending || this.deps.now() >= pending.until) return false;
     return this.statuses().find((s) => s.id === pending.statusId)?.name !== 'online';
+  }
+
+  /**
+   * The capacity rules: account facts → rules → plan per capacity rule → update it, recording
+   * its values before the first change (the baseline) and restoring them when no rule asks for
+   * the change any more.
+   */
+  async runAccount(capacityRules: readonly CapacityRule[], trigger: Trigger): Promise<DecisionRecord[]> {
+    const now = this.deps.now();
+    const evaluations = await this.evaluator.evaluateAccount(
+      accountFacts([...this.deps.cache.all()], capacityRules),
+      now,
+    );
+    const byTarget = new Map<string, RuleEvaluation[]>();
+    for (const evaluation of evaluations) {
+      if (evaluation.rule.then.type !== 'set_capacity') continue;
+      const target = evaluation.rule.then.capacityRule;
+      byTarget.set(target, [...(byTarget.get(target) ?? []), evaluation]);
+    }
+    const baselines = {
+      ...(this.deps.audit.state<Record<string, Partial<Record<CapacityChannel, number>>>>('baselines') ?? {}),
+    };
+    const records: DecisionRecord[] = [];
+    const endedBy = new Map<string, string>();
+    for (const [target, targetEvaluations] of byTarget) {
+      for (const decision of this.planner.plan(`capacity:${target}`, targetEvaluations, now)) {
+        if (decision.kind === 'revert') endedBy.set(target, decision.after.name);
+        const record = await this.carryOutCapacity(
+          target,
+          decision,
+          targetEvaluations,
+          capacityRules,
+          baselines,
+          trigger,
+        );
+        if (record) records.push(record);
+      }
+    }
+    // Level-triggered reverts: any changed capacity rule no rule holds any more goes back to its
+    // baseline — after a failed revert, a restart, or a rule removed from the set, too.
+    const active = this.planner.snapshot().activeCapacity;
+    for (const target of Object.keys(baselines)) {
+      if (active[target] !== undefined) continue;
+      const record = await this.revertCapacity(
+        target,
+        endedBy.get(target) ?? 'baseline',
+        capacityRules,
+        baselines,
+        trigger,
+      );
+      if (record) records.push(record);
+    }
+    this.deps.audit.recordPass(records, { planner: this.planner.snapshot(), baselines });
+    if (records.length > 0) this.deps.onRecorded?.(records);
+    return records;
+  }
+
+  private async carryOutCapacity(
+    target: string,
+    decision: PlanDecision,
+    evaluations: readonly RuleEvaluation[],
+    capacityRules: readonly CapacityRule[],
+    baselines: Record<string, Partial<Record<CapacityChannel, number>>>,
+    trigger: Trigger,
+  ): Promise<DecisionRecord | null> {
+    if (decision.kind !== 'act' && decision.kind !== 'shadow') return null;
+    const ruleName = decision.rule.name;
+    const explanation = evaluations.find((e) => e.rule.name === ruleName)?.explanation ?? null;
+    const wanted = decision.action.type === 'set_capacity' ? decision.action.capacities : undefined;
+    const record = (outcome: DecisionRecord['outcome'], reason: string | null): DecisionRecord => ({
+      time: this.deps.now(),
+      target: `capacity:${target}`,
+      agentId: null,
+      rule: ruleName,
+      revision: this.ruleSet.revision,
+      facts: usedFacts(explanation),
+      explanation,
+      action: { set_capacity: { rule: target, capacities: wanted } },
+      outcome,
+      reason,
+      latencyMs: this.deps.now() - trigger.at,
+    });
+    const rule = capacityRules.find((r) => r.name === target);
+    if (!rule) return record('failed', `the account has no capacity rule named ${JSON.stringify(target)}`);
+    if (!wanted) return record('failed', 'no capacities to set');
+    const same = (Object.entries(wanted) as Array<[CapacityChannel, number]>).every(
+      ([channel, value]) => rule.capacities[channel] === value,
+    );
+    if (decision.kind === 'shadow') return record('shadow', 'the rule is in shadow mode');
+    if (this.deps.paused()) return record('suppressed', 'the router is paused');
+    if (!this.deps.enforce) return record('shadow', 'enforcement is off');
+    const alreadyChanged = baselines[target] !== undefined;
+    if (!alreadyChanged) {
+      baselines[target] = Object.fromEntries(
+        Object.keys(wanted).map((channel) => [channel, rule.capacities[channel as CapacityChannel]]),
+      );
+    }
+    // Once changed, a rule that keeps asking for the same values is not news.
+    if (same) return alreadyChanged ? null : record('no_op', `${target} already has these capacities`);
+    try {
+      this.deps.onCapacityRuleChanged?.(
+        await this.deps.client.updateCapacityRule(rule.id, { capacities: wanted }, { priority: 'write' }),
+      );
+      return record('applied', `${target} updated`);
+    } catch (error) {
+      return record(
+        'failed',
+        error instanceof ZendeskError ? `${error.code}: ${error.message}` : 'unexpected failure',
+      );
+    }
+  }
+
+  private async revertCapacity(
+    target: string,
+    ruleName: string,
+    capacityRules: readonly CapacityRule[],
+    baselines: Record<string, Partial<Record<CapacityChannel, number>>>,
+    trigger: Trigger,
+  ): Promise<DecisionRecord | null> {
+    const baseline = baselines[target]!;
+    const record = (outcome: DecisionRecord['outcome'], reason: string): DecisionRecord => ({
+      time: this.deps.now(),
+      target: `capacity:${target}`,
+      agentId: null,
+      rule: ruleName,
+      revision: this.ruleSet.revision,
+      facts: {},
+      explanation: null,
+      action: { revert: target, capacities: baseline },
+      outcome,
+      reason,
+      latencyMs: this.deps.now() - trigger.at,
+    });
+    if (this.deps.paused()) return null;
+    const rule = capacityRules.find((r) => r.name === target);
+    if (!rule) {
+      delete baselines[target];
+      return record(
+        'failed',
+        `the capacity rule ${JSON.stringify(target)} no longer exists; its baseline is dropped`,
+      );
+    }
+    try {
+      this.deps.onCapacityRuleChanged?.(
+        await this.deps.client.updateCapacityRule(rule.id, { capacities: baseline }, { priority: 'write' }),
+      );
+      delete baselines[target];
+      return record('applied', `${target} restored to its baseline`);
+    } catch (error) {
+      // The baseline stays: the next pass tries again.
+      return record(
+        'failed',
+        error instanceof ZendeskError ? `${error.code}: ${error.message}` : 'unexpected failure',
+      );
+    }
   }
 
   private async carryOut(

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ZendeskClient, type UnifiedStatus } from '@app/zendesk';
+import { ZendeskClient, type CapacityRule, type UnifiedStatus } from '@app/zendesk';
 import type { RuleSet } from '@app/rules';
 import { AuditStore } from '../audit/audit.store';
 import { ROUTER_CONFIG } from '../config/router.tokens';
@@ -21,6 +21,8 @@ export class PipelineRunner implements OnApplicationShutdown {
   private pass: EvaluationPass | null = null;
   private statuses: readonly UnifiedStatus[] = [];
   private readonly dirty = new Map<number, Trigger>();
+  private capacityRules: readonly CapacityRule[] = [];
+  private accountTrigger: Trigger | null = null;
   private draining: Promise<void> | null = null;
   private stopped = false;
 
@@ -49,6 +51,9 @@ export class PipelineRunner implements OnApplicationShutdown {
       safety: this.config.safety,
       paused: () => this.pause.isPaused(),
       now: Date.now,
+      onCapacityRuleChanged: (rule) => {
+        this.capacityRules = [...this.capacityRules.filter((r) => r.id !== rule.id), rule];
+      },
       onRecorded: (records) => {
         this.metrics.recorded(records);
         for (const decision of records) this.live.publish({ type: 'decision', decision });
@@ -60,10 +65,25 @@ export class PipelineRunner implements OnApplicationShutdown {
     this.statuses = statuses;
   }
 
+  useCapacityRules(capacityRules: readonly CapacityRule[]): void {
+    this.capacityRules = capacityRules;
+  }
+
+  /** Queues an evaluation of the capacity rules (the account as a whole). */
+  accountChanged(trigger: Trigger): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.accountTrigger ??= trigger;
+    return this.kick();
+  }
+
   /** Queues agents for evaluation; resolves when the queue has drained. */
   agentsChanged(agentIds: Iterable<number>, trigger: Trigger): Promise<void> {
     if (this.stopped) return Promise.resolve();
     for (const id of agentIds) if (!this.dirty.has(id)) this.dirty.set(id, trigger);
+    return this.kick();
+  }
+
+  private kick(): Promise<void> {
     this.draining ??= this.drain().finally(() => {
       this.draining = null;
     });
@@ -78,10 +98,21 @@ export class PipelineRunner implements OnApplicationShutdown {
   }
 
   private async drain(): Promise<void> {
-    while (this.dirty.size > 0 && !this.stopped) {
+    while ((this.dirty.size > 0 || this.accountTrigger) && !this.stopped) {
       const batch = [...this.dirty];
       this.dirty.clear();
+      const accountTrigger = this.accountTrigger;
+      this.accountTrigger = null;
       if (!this.pass) continue;
+      if (accountTrigger) {
+        try {
+          await this.pass.runAccount(this.capacityRules, accountTrigger);
+        } catch (error) {
+          this.logger.error(
+            `Evaluating the capacity rules failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
       // One pass per trigger time keeps latency honest for each group of agents.
       for (const [agentId, trigger] of batch) {
         const started = performance.now();

@@ -35,12 +35,31 @@ export class AgentSyncService implements OnApplicationShutdown {
    */
   async start(): Promise<void> {
     await this.refreshStatuses();
+    await this.refreshCapacityRules();
     await this.resync();
     this.every(this.config.sync.resyncIntervalS, () => this.resync());
     this.every(this.config.sync.statusRefreshS, () => this.refreshStatuses());
-    this.every(this.config.sync.evaluationIntervalS, () =>
-      this.pipeline.agentsChanged(this.agentIds(), { kind: 'tick', at: Date.now() }),
-    );
+    this.every(this.config.sync.capacityRefreshS, () => this.refreshCapacityRules());
+    this.every(this.config.sync.evaluationIntervalS, () => this.tick());
+  }
+
+  /** Evaluates everything now: every agent, then the capacity rules (time-based rules fire on this). */
+  async tick(): Promise<void> {
+    const at = Date.now();
+    await Promise.all([
+      this.pipeline.agentsChanged(this.agentIds(), { kind: 'tick', at }),
+      this.pipeline.accountChanged({ kind: 'tick', at }),
+    ]);
+  }
+
+  private async refreshCapacityRules(): Promise<void> {
+    try {
+      this.pipeline.useCapacityRules(await this.client.listCapacityRules({ priority: 'bulk' }));
+    } catch (error) {
+      this.logger.warn(
+        `Reading the capacity rules failed: ${error instanceof ZendeskError ? error.code : String(error)}`,
+      );
+    }
   }
 
   onApplicationShutdown(): void {
@@ -109,7 +128,10 @@ export class AgentSyncService implements OnApplicationShutdown {
         `Resync failed: ${error instanceof ZendeskError ? `${error.code}: ${error.message}` : String(error)}`,
       );
     }
-    await this.pipeline.agentsChanged(changed, { kind: 'resync', at: started });
+    await Promise.all([
+      this.pipeline.agentsChanged(changed, { kind: 'resync', at: started }),
+      this.pipeline.accountChanged({ kind: 'resync', at: started }),
+    ]);
   }
 
   private async refreshStatuses(): Promise<void> {
