@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { get } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { AuditStore } from '../apps/router/src/audit/audit.store';
@@ -229,4 +230,36 @@ describe('the router API', () => {
     expect(res.text).toContain('router_evaluation_seconds_bucket');
     expect(res.text).toContain('router_webhook_lag_seconds_count');
   });
+
+  it('rejects a broken rule file dropped in while running, keeps the old rules working, and shows why', async () => {
+    const before = (await api('get', '/api/rules').expect(200)).body.revision;
+    writeFileSync(
+      join(h.dir, 'broken.yaml'),
+      'rules:\n  - { name: oops, when: { fact: idleMinuts, operator: greaterThan, value: 1 }, then: { set_status: away } }\n',
+    );
+    const rules = await eventually(
+      async () => (await api('get', '/api/rules')).body,
+      (body: { revision: string; rejectedChange: unknown[] }) => body.rejectedChange.length > 0,
+    );
+    expect(rules.revision).toBe(before);
+    expect(rules.rejectedChange).toEqual([
+      {
+        file: join(h.dir, 'broken.yaml'),
+        line: 2,
+        column: 33,
+        message: 'unknown fact "idleMinuts" (did you mean "idleMinutes"?)',
+      },
+    ]);
+    expect((await request(h.url).get('/health').expect(200)).body.rules).toEqual({
+      revision: before,
+      rejectedChange: true,
+    });
+    // The old rules still act.
+    await h.sim.control('put', `/agents/${AGENT + 3}`, { status_id: BREAK });
+    const agent = await eventually(
+      async () => (await h.sim.control('get', `/agents/${AGENT + 3}`)).body.agent,
+      (a: { status: { name: string } }) => a.status.name === 'away',
+    );
+    expect(agent.status.name).toBe('away');
+  }, 15_000);
 });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { ZendeskClientOptions } from '@app/zendesk';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { RuleSetError } from '@app/rules';
@@ -55,7 +56,16 @@ function startSimulator(
   config: RouterConfig,
   routerPort: number,
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'zendesk-sim', 'src', 'main.js')], {
+  const simulatorMain = join(__dirname, '..', '..', 'zendesk-sim', 'src', 'main.js');
+  if (!existsSync(simulatorMain)) {
+    return Promise.reject(
+      new Error(
+        'No Zendesk account is configured and the embedded simulator is not part of this build: ' +
+          'set ZENDESK_SUBDOMAIN with credentials and ZENDESK_WEBHOOK_SECRET',
+      ),
+    );
+  }
+  const child = spawn(process.execPath, [simulatorMain], {
     env: {
       ...process.env,
       PORT: '0',
