@@ -59,10 +59,10 @@ function startSimulator(
   const simulatorMain = join(__dirname, '..', '..', 'zendesk-sim', 'src', 'main.js');
   if (!existsSync(simulatorMain)) {
     return Promise.reject(
-      new Error(
-        'No Zendesk account is configured and the embedded simulator is not part of this build: ' +
-          'set ZENDESK_SUBDOMAIN with credentials and ZENDESK_WEBHOOK_SECRET',
-      ),
+      new RouterConfigError([
+        'ZENDESK_SUBDOMAIN (with ZENDESK_EMAIL + ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN, and ZENDESK_WEBHOOK_SECRET): ' +
+          'required here, because this build has no embedded simulator',
+      ]),
     );
   }
   const child = spawn(process.execPath, [simulatorMain], {
