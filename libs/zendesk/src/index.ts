@@ -23,6 +23,8 @@ export type {
   StatusJob,
   StatusJobResult,
   UnifiedStatus,
+  Webhook,
+  WebhookInput,
   WorkItem,
 } from './zendesk.domain';
 export { type BudgetClock, type RequestPriority } from './rate-budget';

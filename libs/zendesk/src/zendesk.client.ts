@@ -10,7 +10,10 @@ import {
   decodeCapacityRules,
   decodeStatusChange,
   decodeStatusJob,
+  decodeSigningSecret,
   decodeStatusPage,
+  decodeWebhook,
+  decodeWebhookPage,
   decodeWorkItemPage,
   type PageOf,
 } from './zendesk.decoder';
@@ -24,6 +27,8 @@ import type {
   ChannelStatus,
   StatusJob,
   UnifiedStatus,
+  Webhook,
+  WebhookInput,
   WorkItem,
 } from './zendesk.domain';
 import { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
@@ -59,6 +64,7 @@ export interface BudgetReport {
 const AVAILABILITIES = '/api/v2/agent_availabilities';
 const STATUSES = '/api/v2/agent_availabilities/agent_statuses';
 const CAPACITY_RULES = '/api/v2/capacity/rules';
+const WEBHOOKS = '/api/v2/webhooks';
 const MAX_PAGE_SIZE = 100;
 const MAX_BULK_IDS = 100;
 
@@ -276,6 +282,56 @@ export class ZendeskClient implements OnApplicationShutdown {
     );
   }
 
+  // ---- webhooks ------------------------------------------------------------------------------
+
+  /** Every webhook of the account. */
+  async listWebhooks(options: CallOptions = {}): Promise<Webhook[]> {
+    const all: Webhook[] = [];
+    for await (const page of this.pages(
+      { method: 'GET', url: WEBHOOKS, endpoint: 'webhooks.list' },
+      decodeWebhookPage,
+      options.priority ?? 'read',
+      options.signal,
+    )) {
+      all.push(...page);
+    }
+    return all;
+  }
+
+  /** Creates an event webhook (POST + JSON). Not idempotent, so never retried. */
+  async createWebhook(input: WebhookInput, options: CallOptions = {}): Promise<Webhook> {
+    const answer = await this.http.send({
+      method: 'POST',
+      url: WEBHOOKS,
+      body: { webhook: webhookBody(input) },
+      priority: options.priority ?? 'write',
+      idempotent: false,
+      endpoint: 'webhooks.create',
+      signal: options.signal,
+    });
+    return decodeWebhook(answer.data);
+  }
+
+  /** Replaces a webhook's settings (Zendesk answers 204). */
+  async updateWebhook(webhookId: string, input: WebhookInput, options: CallOptions = {}): Promise<void> {
+    await this.write(
+      `${WEBHOOKS}/${encodeURIComponent(webhookId)}`,
+      { webhook: webhookBody(input) },
+      'webhooks.update',
+      options,
+    );
+  }
+
+  /** The secret Zendesk signs this webhook's requests with (section 11.8). */
+  async getWebhookSigningSecret(webhookId: string, options: CallOptions = {}): Promise<string> {
+    const answer = await this.read(
+      `${WEBHOOKS}/${encodeURIComponent(webhookId)}/signing_secret`,
+      'webhooks.signing_secret',
+      options,
+    );
+    return decodeSigningSecret(answer.data);
+  }
+
   // ---- state ---------------------------------------------------------------------------------
 
   /** Budget left, work waiting for it, and the breaker's state. */
@@ -416,4 +472,16 @@ function pageSize(size: number | undefined): number {
 function agentIdSegment(agentId: number): string {
   if (!Number.isSafeInteger(agentId) || agentId <= 0) throw new RangeError(`Not an agent id: ${agentId}`);
   return String(agentId);
+}
+
+function webhookBody(input: WebhookInput): Record<string, unknown> {
+  return {
+    name: input.name,
+    endpoint: input.endpoint,
+    http_method: 'POST',
+    request_format: 'json',
+    status: input.status ?? 'active',
+    subscriptions: input.subscriptions,
+    ...(input.description === undefined ? {} : { description: input.description }),
+  };
 }

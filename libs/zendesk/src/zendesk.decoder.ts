@@ -6,6 +6,7 @@ import type {
   CapacityRule,
   StatusJob,
   UnifiedStatus,
+  Webhook,
   WorkItem,
 } from './zendesk.domain';
 import { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
@@ -353,4 +354,30 @@ export function errorMessageOf(raw: unknown): string | null {
     if (typeof candidate === 'string' && candidate !== '') return candidate;
   }
   return null;
+}
+
+function webhook(w: Wire): Webhook {
+  return {
+    id: w.field('id').id(),
+    name: w.field('name').string(),
+    status: w.optional('status')?.string() ?? 'active',
+    endpoint: w.field('endpoint').string(),
+    subscriptions: (w.optional('subscriptions')?.items() ?? []).map((s) => s.string()),
+  };
+}
+
+/** A page of `GET /webhooks`. */
+export function decodeWebhookPage(raw: unknown): PageOf<Webhook> {
+  const body = new Wire(raw, 'body');
+  return { items: body.field('webhooks').items().map(webhook), next: nextLink(body) };
+}
+
+/** `{"webhook": {...}}` from creating or showing a webhook. */
+export function decodeWebhook(raw: unknown): Webhook {
+  return webhook(new Wire(raw, 'body').field('webhook'));
+}
+
+/** `{"signing_secret": {"secret": "..."}}` (section 11.8). */
+export function decodeSigningSecret(raw: unknown): string {
+  return new Wire(raw, 'body').field('signing_secret').field('secret').string();
 }

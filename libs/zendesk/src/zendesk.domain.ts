@@ -115,3 +115,21 @@ export interface AgentStatusChange {
   agentId: number;
   status: { id: number; name: string };
 }
+
+/** A Zendesk webhook subscribed to events. */
+export interface Webhook {
+  id: string;
+  name: string;
+  status: 'active' | 'inactive' | (string & {});
+  endpoint: string;
+  subscriptions: string[];
+}
+
+/** What to create or change a webhook to (event webhooks: always POST + JSON). */
+export interface WebhookInput {
+  name: string;
+  endpoint: string;
+  subscriptions: readonly string[];
+  status?: 'active' | 'inactive';
+  description?: string;
+}

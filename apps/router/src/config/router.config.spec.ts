@@ -67,7 +67,7 @@ describe('router configuration', () => {
     expect(problems).toEqual([
       'ZENDESK_API_TOKEN: expected at least 8 characters',
       'ZENDESK_SUBDOMAIN="acme corp": expected the account name, as in <name>.zendesk.com',
-      'ZENDESK_WEBHOOK_SECRET: required with a Zendesk account (the webhook signing secret; comma-separate two while rotating)',
+      'ZENDESK_WEBHOOK_SECRET: required with a Zendesk account (the webhook signing secret; comma-separate two while rotating), or run npm run setup-webhook',
       'ROUTER_API_TOKEN: expected at least 16 characters',
       'PORT="eighty": expected a whole number from 0 to 65535',
       'RESYNC_INTERVAL_S="1": expected a whole number from 10 to 86400',

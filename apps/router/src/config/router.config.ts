@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ZendeskAuth } from '@app/zendesk';
 
 /** Where Zendesk is: a real account, or the simulator the router starts itself. */
@@ -34,6 +36,11 @@ export interface RouterConfig {
     readonly minOnlinePerGroup: number;
   };
   readonly storage: { readonly dataDir: string; readonly rulesDir: string };
+}
+
+/** Where `npm run setup-webhook` stores the webhook signing secret, and the router finds it. */
+export function webhookSecretPath(dataDir: string): string {
+  return join(dataDir, 'webhook-secret');
 }
 
 /** Raised with every bad key at once; never holds a secret's value. */
@@ -124,13 +131,18 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
   if (!external && auth)
     problems.push('Zendesk credentials are set but no account: set ZENDESK_SUBDOMAIN (or ZENDESK_BASE_URL)');
 
-  const secrets = (read('ZENDESK_WEBHOOK_SECRET') ?? '')
+  const dataDir = read('DATA_DIR') ?? './data';
+  // `npm run setup-webhook` stores the secret here; the environment wins when both are set.
+  const storedSecret = existsSync(webhookSecretPath(dataDir))
+    ? readFileSync(webhookSecretPath(dataDir), 'utf8').trim()
+    : '';
+  const secrets = (read('ZENDESK_WEBHOOK_SECRET') ?? storedSecret)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (external && secrets.length === 0)
     problems.push(
-      'ZENDESK_WEBHOOK_SECRET: required with a Zendesk account (the webhook signing secret; comma-separate two while rotating)',
+      'ZENDESK_WEBHOOK_SECRET: required with a Zendesk account (the webhook signing secret; comma-separate two while rotating), or run npm run setup-webhook',
     );
   const generatedSecret = secrets.length === 0;
   const apiTokenValue = secret('ROUTER_API_TOKEN', 16);
@@ -172,7 +184,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       maxChangesPerMin: int('MAX_CHANGES_PER_MIN', 60, 1, 10_000),
       minOnlinePerGroup: int('MIN_ONLINE_PER_GROUP', 1, 0, 10_000),
     },
-    storage: { dataDir: read('DATA_DIR') ?? './data', rulesDir: read('RULES_DIR') ?? './rules' },
+    storage: { dataDir, rulesDir: read('RULES_DIR') ?? './rules' },
   };
   if (problems.length > 0) throw new RouterConfigError(problems);
   return Object.freeze(config);

@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { ZendeskClient } from '@app/zendesk';
+import { join } from 'node:path';
+import { RouterConfigError, loadRouterConfig, webhookSecretPath } from './config/router.config';
+import { setUpWebhook } from './sync/webhook.setup';
+
+/**
+ * `npm run setup-webhook`: subscribes the router's public URL (`PUBLIC_URL`) to the agent events
+ * of the configured Zendesk account and stores the signing secret where the router reads it.
+ */
+async function main(): Promise<void> {
+  const config = loadRouterConfig();
+  const target = config.zendesk.target;
+  if (target.kind === 'embedded') {
+    throw new RouterConfigError([
+      'ZENDESK_SUBDOMAIN (or ZENDESK_BASE_URL) and credentials: required to set up a webhook',
+    ]);
+  }
+  if (!config.http.publicUrl)
+    throw new RouterConfigError(['PUBLIC_URL: required, the address at which Zendesk reaches this router']);
+  const client = new ZendeskClient(
+    target.kind === 'account'
+      ? { subdomain: target.subdomain, auth: target.auth }
+      : { baseUrl: target.baseUrl, auth: target.auth },
+  );
+  try {
+    const endpoint = `${config.http.publicUrl}/webhooks/zendesk`;
+    const secretPath = webhookSecretPath(config.storage.dataDir);
+    const { webhook, created } = await setUpWebhook(client, endpoint, secretPath);
+    process.stdout.write(
+      `${created ? 'Created' : 'Updated'} webhook ${webhook.id} → ${endpoint}\nSigning secret stored in ${join(secretPath)} (the router reads it at start)\n`,
+    );
+  } finally {
+    client.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
