@@ -47,13 +47,13 @@ export async function startRouter(
     EVALUATION_INTERVAL_S: '3600',
     HUMAN_HOLD_S: '0',
     MIN_ONLINE_PER_GROUP: '0',
+    LOG_LEVEL: process.env.ROUTER_TEST_LOGS ? 'debug' : 'silent',
     ...env,
   });
-  const router = await createRouterApp(
-    config,
-    { baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } },
-    { logger: process.env.ROUTER_TEST_LOGS ? ['log', 'warn', 'error'] : false },
-  );
+  const router = await createRouterApp(config, {
+    baseUrl: sim.url,
+    auth: { type: 'oauth', accessToken: 'sim-oauth-token' },
+  });
   await listenAndSync(router, port, '127.0.0.1');
   return {
     sim,

@@ -1,5 +1,5 @@
-import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ZendeskClientOptions } from '@app/zendesk';
 import { json, type NextFunction, type Request, type Response } from 'express';
@@ -14,13 +14,14 @@ import { AgentSyncService } from './sync/agent-sync.service';
 export async function createRouterApp(
   config: RouterConfig,
   zendesk: ZendeskClientOptions,
-  options: { logger?: LogLevel[] | false } = {},
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(RouterModule.forRoot(config, zendesk), {
     // Webhook signatures cover the raw bytes: that route reads its own body.
     bodyParser: false,
-    logger: options.logger ?? ['error', 'warn', 'log'],
+    bufferLogs: true,
   });
+  // Structured JSON logs (pino), at LOG_LEVEL.
+  app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use('/webhooks/zendesk', readRawBody(config.zendesk.webhookMaxBodyBytes));
   app.use('/api', jsonBody());

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
 import { RuleSetLoader } from '@app/rules';
 import { WebhookSignatureVerifier, ZendeskModule, type ZendeskClientOptions } from '@app/zendesk';
 import { join } from 'node:path';
@@ -24,7 +25,24 @@ export class RouterModule {
   static forRoot(config: RouterConfig, zendesk: ZendeskClientOptions): DynamicModule {
     return {
       module: RouterModule,
-      imports: [ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk })],
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Credentials and signatures never reach a log line.
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers.cookie',
+                'req.headers["x-zendesk-webhook-signature"]',
+              ],
+              censor: '[redacted]',
+            },
+            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+          },
+        }),
+        ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk }),
+      ],
       controllers: [WebhookController, HealthController, MetricsController, RouterApiController],
       providers: [
         { provide: ROUTER_CONFIG, useValue: config },

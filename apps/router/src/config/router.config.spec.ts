@@ -63,6 +63,7 @@ describe('router configuration', () => {
       RESYNC_INTERVAL_S: '1',
       ENFORCE: 'maybe',
       ROUTER_API_TOKEN: 'tiny-token',
+      LOG_LEVEL: 'loud',
     });
     expect(problems).toEqual([
       'ZENDESK_API_TOKEN: expected at least 8 characters',
@@ -72,6 +73,7 @@ describe('router configuration', () => {
       'PORT="eighty": expected a whole number from 0 to 65535',
       'RESYNC_INTERVAL_S="1": expected a whole number from 10 to 86400',
       'ENFORCE="maybe": expected on/off, true/false, yes/no or 1/0',
+      'LOG_LEVEL="loud": expected one of fatal, error, warn, info, debug, trace, silent',
     ]);
     expect(problems.join(' ')).not.toContain('short');
     expect(problems.join(' ')).not.toContain('tiny-token');

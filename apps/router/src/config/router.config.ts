@@ -36,6 +36,8 @@ export interface RouterConfig {
     readonly minOnlinePerGroup: number;
   };
   readonly storage: { readonly dataDir: string; readonly rulesDir: string };
+  /** pino level of the JSON logs: fatal, error, warn, info, debug, trace or silent. */
+  readonly logLevel: string;
 }
 
 /** Where `npm run setup-webhook` stores the webhook signing secret, and the router finds it. */
@@ -81,6 +83,15 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
     if (['0', 'false', 'off', 'no'].includes(raw)) return false;
     problems.push(`${key}=${JSON.stringify(raw)}: expected on/off, true/false, yes/no or 1/0`);
     return fallback;
+  };
+  const oneOf = (key: string, allowed: readonly string[], fallback: string): string => {
+    const raw = read(key)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw)) {
+      problems.push(`${key}=${JSON.stringify(raw)}: expected one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return raw;
   };
   const secret = (key: string, minLength = 8): string | undefined => {
     const value = read(key);
@@ -185,6 +196,7 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
       minOnlinePerGroup: int('MIN_ONLINE_PER_GROUP', 1, 0, 10_000),
     },
     storage: { dataDir, rulesDir: read('RULES_DIR') ?? './rules' },
+    logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   };
   if (problems.length > 0) throw new RouterConfigError(problems);
   return Object.freeze(config);
