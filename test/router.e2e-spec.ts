@@ -144,7 +144,7 @@ describe('the router API', () => {
       'limit must be a whole number',
     );
     expect((await api('get', '/api/decisions?colour=red').expect(400)).body.message).toContain(
-      'colour must be one of',
+      'property colour should not exist',
     );
     expect((await api('post', '/api/explain').send({ facts: 3 }).expect(400)).body.message).toContain(
       'facts must be an object',
@@ -262,4 +262,20 @@ describe('the router API', () => {
     );
     expect(agent.status.name).toBe('away');
   }, 15_000);
+
+  it('documents the API with OpenAPI at /docs', async () => {
+    const spec = (await request(h.url).get('/docs-json').expect(200)).body;
+    expect(spec.info.title).toBe('Availability Router');
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/decisions',
+        '/api/explain',
+        '/api/agents/{agentId}',
+        '/api/pause',
+        '/api/stream',
+      ]),
+    );
+    expect(spec.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    await request(h.url).get('/docs').expect(200);
+  });
 });

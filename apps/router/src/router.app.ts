@@ -1,4 +1,6 @@
+import { HttpException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ZendeskClientOptions } from '@app/zendesk';
@@ -26,6 +28,32 @@ export async function createRouterApp(
   app.use('/webhooks/zendesk', readRawBody(config.zendesk.webhookMaxBodyBytes));
   app.use('/api', jsonBody());
   app.useGlobalFilters(new JsonErrorFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      // One JSON error naming the first bad field, like every other error of the API.
+      exceptionFactory: (errors) => {
+        const first = errors[0];
+        const message = first?.constraints
+          ? Object.values(first.constraints)[0]!
+          : 'the request is not valid';
+        return new HttpException({ error: 'bad_request', message }, 400);
+      },
+    }),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Availability Router')
+      .setDescription(
+        'Agents, decisions, rules, explanations, pause/resume and the live stream. /health and /metrics are open; /api needs the bearer token.',
+      )
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
   app.enableShutdownHooks();
   // The audit store closes last, after the pipeline has recorded its in-flight writes.
   const audit = app.get(AuditStore);

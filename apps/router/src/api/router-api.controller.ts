@@ -14,24 +14,19 @@ import {
 import { map, type Observable } from 'rxjs';
 import { LiveEvents } from './live.events';
 import { formatExplanation, type RuleEvaluation } from '@app/rules';
-import { AuditStore, type DecisionOutcome, type DecisionQuery } from '../audit/audit.store';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AuditStore } from '../audit/audit.store';
+import { DecisionsQuery, ExplainRequest } from './router-api.dto';
 import { PauseSwitch } from '../pipeline/pause.switch';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { AgentStateCache } from '../sync/agent-state.cache';
 import { ApiTokenGuard, badRequest } from './api-token.guard';
 
-const OUTCOMES: readonly DecisionOutcome[] = [
-  'applied',
-  'shadow',
-  'no_op',
-  'suppressed',
-  'failed',
-  'pending',
-];
-
 /** The router's API (bearer token): agents, decisions, rules, explanations, pause and resume. */
 @Controller('api')
+@ApiTags('router')
+@ApiBearerAuth()
 @UseGuards(ApiTokenGuard)
 export class RouterApiController {
   constructor(
@@ -76,29 +71,17 @@ export class RouterApiController {
 
   /** Decisions, newest first: filter by agent_id, rule, outcome, from, to (ISO); page with `before`. */
   @Get('decisions')
-  decisions(@Query() query: Record<string, string | undefined>) {
-    const known = ['agent_id', 'rule', 'outcome', 'from', 'to', 'before', 'limit'];
-    const unknown = Object.keys(query).filter((k) => !known.includes(k));
-    if (unknown.length > 0) throw badRequest(unknown[0]!, `one of ${known.join(', ')}`, query[unknown[0]!]);
-    const filter: DecisionQuery = {};
-    if (query.agent_id !== undefined) filter.agentId = agentIdOf(query.agent_id, 'agent_id');
-    if (query.rule !== undefined) filter.rule = query.rule;
-    if (query.outcome !== undefined) {
-      if (!(OUTCOMES as readonly string[]).includes(query.outcome))
-        throw badRequest('outcome', `one of ${OUTCOMES.join(', ')}`, query.outcome);
-      filter.outcome = query.outcome as DecisionOutcome;
-    }
-    for (const key of ['from', 'to'] as const) {
-      const value = query[key];
-      if (value === undefined) continue;
-      const ms = Date.parse(value);
-      if (Number.isNaN(ms)) throw badRequest(key, 'an ISO 8601 time', value);
-      filter[key] = ms;
-    }
-    if (query.before !== undefined)
-      filter.before = positiveInt(query.before, 'before', Number.MAX_SAFE_INTEGER);
-    if (query.limit !== undefined) filter.limit = positiveInt(query.limit, 'limit', 500);
-    const page = this.audit.decisions(filter);
+  @ApiOkResponse({ description: 'A page of decisions and the cursor for the next one' })
+  decisions(@Query() query: DecisionsQuery) {
+    const page = this.audit.decisions({
+      agentId: query.agent_id,
+      rule: query.rule,
+      outcome: query.outcome,
+      from: query.from === undefined ? undefined : Date.parse(query.from),
+      to: query.to === undefined ? undefined : Date.parse(query.to),
+      before: query.before,
+      limit: query.limit,
+    });
     return { decisions: page.decisions, next_before: page.nextBefore };
   }
 
@@ -124,31 +107,21 @@ export class RouterApiController {
   /** Explains the rules for a live agent (`{"agent_id": n}`) or for supplied facts (`{"facts": {...}, "groups": [...]}`); acts on nothing. */
   @Post('explain')
   @HttpCode(200)
-  async explain(@Body() body: unknown) {
-    if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw badRequest('body', 'a JSON object', body);
-    const input = body as Record<string, unknown>;
+  async explain(@Body() input: ExplainRequest) {
     const pass = this.pipeline.current();
     if (!pass) throw new HttpException({ error: 'unavailable', message: 'no rules are loaded' }, 503);
     if (input.agent_id !== undefined) {
-      if (typeof input.agent_id !== 'number') throw badRequest('agent_id', 'a number', input.agent_id);
       const explained = await pass.explain(input.agent_id);
-      if (!explained)
+      if (!explained) {
         throw new HttpException(
           { error: 'not_found', message: `agent ${input.agent_id} is not in the router's view (yet)` },
           404,
         );
+      }
       return { facts: explained.facts, rules: explained.evaluations.map(ruleJson) };
     }
-    if (typeof input.facts !== 'object' || input.facts === null || Array.isArray(input.facts)) {
-      throw badRequest('facts', 'an object of fact values (or give agent_id)', input.facts);
-    }
-    const groups = input.groups ?? [];
-    if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'number'))
-      throw badRequest('groups', 'a list of group ids', groups);
-    return {
-      rules: (await pass.explainFacts(groups, input.facts as Record<string, unknown>)).map(ruleJson),
-    };
+    if (!input.facts) throw badRequest('facts', 'an object of fact values (or give agent_id)', input.facts);
+    return { rules: (await pass.explainFacts(input.groups ?? [], input.facts)).map(ruleJson) };
   }
 
   @Get('pause')
