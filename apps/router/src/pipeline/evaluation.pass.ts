@@ -152,7 +152,7 @@ export class EvaluationPass {
   ): { kind: string; reason: string } | null {
     const now = this.deps.now();
     const { humanHoldS, maxChangesPerMin, minOnlinePerGroup } = this.deps.safety;
-    if (this.deps.paused()) return describeHold('paused', 'the router is paused');
+    if (this.deps.paused()) return { kind: 'paused', reason: 'the router is paused' };
     const status = agent.status;
     const byHuman =
       status !== null &&
@@ -161,17 +161,17 @@ export class EvaluationPass {
     const changedAt = status?.updatedAt?.getTime() ?? 0;
     if (byHuman && now - changedAt < humanHoldS * 1000) {
       const until = new Date(changedAt + humanHoldS * 1000).toISOString();
-      return describeHold(
-        'human_hold',
-        `a person set ${status.name} ${Math.round((now - changedAt) / 60_000)} min ago; rules wait until ${until}`,
-      );
+      return {
+        kind: 'human_hold',
+        reason: `a person set ${status.name} ${Math.round((now - changedAt) / 60_000)} min ago; rules wait until ${until}`,
+      };
     }
     this.sentAt = this.sentAt.filter((t) => t > now - 60_000);
     if (this.sentAt.length >= maxChangesPerMin) {
-      return describeHold(
-        'rate_limit',
-        `safety limit: ${this.sentAt.length} status changes in the last minute (at most ${maxChangesPerMin})`,
-      );
+      return {
+        kind: 'rate_limit',
+        reason: `safety limit: ${this.sentAt.length} status changes in the last minute (at most ${maxChangesPerMin})`,
+      };
     }
     if (status?.name === 'online' && target.name !== 'online' && minOnlinePerGroup > 0) {
       for (const group of agent.groupIds) {
@@ -180,10 +180,10 @@ export class EvaluationPass {
           (a) => a.status?.name === 'online' && a.groupIds.includes(group) && !this.leavingOnline(a.agentId),
         ).length;
         if (online - 1 < minOnlinePerGroup) {
-          return describeHold(
-            'min_online',
-            `safety limit: group ${group} would have ${online - 1} agents online (at least ${minOnlinePerGroup})`,
-          );
+          return {
+            kind: 'min_online',
+            reason: `safety limit: group ${group} would have ${online - 1} agents online (at least ${minOnlinePerGroup})`,
+          };
         }
       }
     }
@@ -409,11 +409,6 @@ export class EvaluationPass {
       );
     }
   }
-}
-
-/** Why a change must not be made now, if it must not. */
-function describeHold(kind: string, detail: string): { kind: string; reason: string } {
-  return { kind, reason: detail };
 }
 
 /** The facts a rule's conditions looked at, with the values they had (time facts included). */
