@@ -1,4 +1,7 @@
-import { startSim, type SimHarness } from './support/sim.harness';
+import { AUTH, startSim, type SimHarness } from './support/sim.harness';
+
+const STATUSES = '/api/v2/agent_availabilities/agent_statuses';
+const AWAY = 4;
 
 async function versions(sim: SimHarness): Promise<Map<number, number>> {
   const out = new Map<number, number>();
@@ -31,6 +34,22 @@ describe('live activity', () => {
     const state = (await sim.control('get', '/activity')).body;
     expect(state).toMatchObject({ running: true, step_ms: 5_000, steps: 120 });
     expect(state.work_items_added).toBeGreaterThan(0);
+    expect(state.status_changes).toBeGreaterThan(0);
+    expect(state).toHaveProperty('offers_missed');
+  });
+
+  it('keeps a status set through the API while the day goes on', async () => {
+    const list = (await sim.get('/api/v2/agent_availabilities?filter[agent_status_id]=3').expect(200)).body;
+    const agentId: number = list.data[0].attributes.agent_id;
+    await sim
+      .http()
+      .put(`${STATUSES}/agents/${agentId}`)
+      .set('Authorization', AUTH.admin)
+      .send({ id: AWAY })
+      .expect(200);
+    await sim.advance(30_000);
+    const agent = (await sim.get(`/api/v2/agent_availabilities/${agentId}`).expect(200)).body.data;
+    expect(agent.attributes.agent_status).toMatchObject({ id: AWAY, reason: 'PUBLIC_API' });
   });
 
   it('stops changing anything when switched off, and starts again when switched on', async () => {
@@ -38,7 +57,7 @@ describe('live activity', () => {
     const before = await versions(sim);
     await sim.advance(10 * 60_000);
     expect(await versions(sim)).toEqual(before);
-    await sim.control('put', '/activity', { enabled: true });
+    expect((await sim.control('put', '/activity', { enabled: true })).body.running).toBe(true);
     await sim.advance(60_000);
     expect(await versions(sim)).not.toEqual(before);
   });
@@ -58,5 +77,7 @@ describe('live activity', () => {
     expect(missing.body.message).toContain('body.enabled is required');
     const wrong = await sim.http().put('/sim/activity').send({ enabled: 'yes' }).expect(400);
     expect(wrong.body.message).toContain('body.enabled must be true or false');
+    const unknown = await sim.http().put('/sim/activity').send({ enabled: true, speed: 2 }).expect(400);
+    expect(unknown.body.message).toContain('speed');
   });
 });

@@ -17,6 +17,7 @@ export class ActivityControlController {
       steps: stats.steps,
       work_items_added: stats.workItemsAdded,
       work_items_finished: stats.workItemsFinished,
+      offers_missed: stats.offersMissed,
       status_changes: stats.statusChanges,
     };
   }
