@@ -16,7 +16,10 @@ export interface StatusJobResult {
   readonly completedAt: number;
 }
 
-/** A bulk status update job. */
+/**
+ * A bulk status update job. Zendesk also reports `working` while a job runs; here a job runs in
+ * one synchronous step, so no caller can ever observe that state and it is left out.
+ */
 export interface StatusJob {
   readonly id: string;
   readonly agentIds: readonly number[];
@@ -28,6 +31,9 @@ export interface StatusJob {
   timer: ClockTimer | null;
 }
 
+/** The seed of job ids, restored on every reset so that a replayed test sees the same ids. */
+const JOB_ID_SEED = 0x10b5;
+
 /**
  * Bulk status update jobs. A job runs when it is first polled, or a second of simulator time
  * after creation if nobody polls, so a test sees `queued` in the answer to the update and the
@@ -36,15 +42,18 @@ export interface StatusJob {
 @Injectable()
 export class StatusJobRegistry {
   private jobs = new Map<string, StatusJob>();
-  private readonly ids = new Prng(0x10b5);
+  private ids = new Prng(JOB_ID_SEED);
 
   constructor(
     private readonly clock: SimClock,
     private readonly store: AccountStore,
   ) {}
 
+  /** Queues a job setting every agent in `agentIds` to a status the caller has checked exists. */
   create(agentIds: readonly number[], statusId: number): StatusJob {
     const now = this.clock.now();
+    // Expired jobs are otherwise only dropped when polled; a long-running simulator would keep them all.
+    for (const [id, old] of this.jobs) if (now - old.createdAt >= JOB_TTL_MS) this.jobs.delete(id);
     const job: StatusJob = {
       id: ulid(now, this.ids),
       agentIds,
@@ -72,9 +81,11 @@ export class StatusJobRegistry {
     return job;
   }
 
+  /** Forgets every job and cancels their timers (simulation reset). */
   clear(): void {
     for (const job of this.jobs.values()) job.timer?.cancel();
     this.jobs.clear();
+    this.ids = new Prng(JOB_ID_SEED);
   }
 
   private run(job: StatusJob): void {
@@ -87,10 +98,12 @@ export class StatusJobRegistry {
         this.store.setUnifiedStatus(agentId, job.statusId, 'PUBLIC_API');
         return { agentId, status: 'success', error: null, completedAt: now };
       } catch (error) {
+        // Only the store's refusals are per-agent outcomes; anything else is a simulator bug.
+        if (!(error instanceof StoreError)) throw error;
         const reason =
-          error instanceof StoreError && error.code === 'not_found'
+          error.code === 'not_found'
             ? `AgentNotFound: agent ${agentId} does not exist`
-            : `InvalidStatus: ${error instanceof Error ? error.message : 'the status cannot be set'}`;
+            : `InvalidStatus: ${error.message}`;
         return { agentId, status: 'failed', error: reason, completedAt: now };
       }
     });
