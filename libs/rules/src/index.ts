@@ -31,6 +31,7 @@ export {
   type Facts,
   type RuleEvaluation,
 } from './rule.evaluator';
+export { CompiledRules } from './rule.compiler';
 export { RulePlanner, type PlanDecision, type PlannerState } from './rule.planner';
 export { runScenario, type ScenarioResult } from './scenario.runner';
 export { inCalendar, localTime, parseDuration, type Calendar, type LocalTime } from './time';
