@@ -85,7 +85,7 @@ describe('an evaluation pass against the simulator', () => {
   ) {
     now.value = T0 + minutes * MINUTE;
     cache.applySnapshot(await client.getAgentAvailability(AGENT), now.value);
-    return pass.run([AGENT], { kind: 'tick', at: now.value });
+    return pass.run([[AGENT, { kind: 'tick', at: now.value }]]);
   }
 
   it('sets an idle messaging agent away once `for` has passed, and records why', async () => {
@@ -217,7 +217,7 @@ describe('safety limits in an evaluation pass', () => {
   ) {
     now.value = T0 + minutes * MINUTE;
     for (const id of AGENTS) cache.applySnapshot(await client.getAgentAvailability(id), now.value);
-    return pass.run(AGENTS, { kind: 'tick', at: now.value });
+    return pass.run(AGENTS.map((id) => [id, { kind: 'tick', at: now.value }] as const));
   }
 
   function setUp(safety: { humanHoldS: number; maxChangesPerMin: number; minOnlinePerGroup: number }) {

@@ -39,6 +39,12 @@ export interface PlannerState {
  */
 export class RulePlanner {
   private state: PlannerState = { pendingSince: {}, firedAt: {}, activeCapacity: {} };
+  private changes = 0;
+
+  /** Counts changes to the memory, so a store can skip saving what it already has. */
+  get version(): number {
+    return this.changes;
+  }
 
   /** Decisions for `target` given this moment's evaluations of its rules. */
   plan(target: string, evaluations: readonly RuleEvaluation[], now: number): PlanDecision[] {
@@ -47,10 +53,17 @@ export class RulePlanner {
     for (const { rule, matched } of evaluations) {
       const key = `${target}|${rule.name}`;
       if (!matched) {
-        delete this.state.pendingSince[key];
+        if (this.state.pendingSince[key] !== undefined) {
+          delete this.state.pendingSince[key];
+          this.changes++;
+        }
         continue;
       }
-      const since = (this.state.pendingSince[key] ??= now);
+      let since = this.state.pendingSince[key];
+      if (since === undefined) {
+        since = this.state.pendingSince[key] = now;
+        this.changes++;
+      }
       if (now - since < rule.forMs) decisions.push({ kind: 'pending', rule, readyAt: since + rule.forMs });
       else ready.push(rule);
     }
@@ -67,11 +80,14 @@ export class RulePlanner {
     if (capacityRule) {
       const active = this.state.activeCapacity[capacityRule];
       const holding = winner !== undefined;
-      if (holding && decisions.some((d) => d.kind === 'act'))
+      if (holding && decisions.some((d) => d.kind === 'act')) {
         this.state.activeCapacity[capacityRule] = winner.name;
+        this.changes++;
+      }
       if (!holding && active !== undefined) {
         const after = evaluations.find((e) => e.rule.name === active)?.rule;
         delete this.state.activeCapacity[capacityRule];
+        this.changes++;
         if (after) decisions.push({ kind: 'revert', capacityRule, after });
       }
     }
@@ -85,6 +101,7 @@ export class RulePlanner {
 
   restore(state: PlannerState): void {
     this.state = structuredClone(state);
+    this.changes++;
   }
 
   private fire(target: string, rule: Rule, kind: 'act' | 'shadow', now: number): PlanDecision {
@@ -93,6 +110,7 @@ export class RulePlanner {
     if (last !== undefined && now - last < rule.cooldownMs)
       return { kind: 'cooldown', rule, until: last + rule.cooldownMs };
     this.state.firedAt[key] = now;
+    this.changes++;
     return { kind, rule, action: rule.then };
   }
 }

@@ -30,7 +30,7 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
   });
   private readonly evaluation = new Histogram({
     name: 'router_evaluation_seconds',
-    help: 'Time to evaluate, plan and act for one agent',
+    help: 'Time of one evaluation pass over a batch of agents: evaluate, plan, act, record',
     buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   });

@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import {
+  CompiledRules,
   RuleEvaluator,
   RulePlanner,
   type ConditionExplanation,
@@ -64,8 +66,16 @@ const HUMAN_REASONS = new Set(['AGENT_STATUS_SWITCHER', 'SWITCHER_AUTO_RECONNECT
  * explanation, in one audit transaction together with the planner's state.
  */
 export class EvaluationPass {
+  private readonly logger = new Logger('Pipeline');
+  /** The reference engine: explanations of the decisions that are recorded, and `explain`. */
   private readonly evaluator: RuleEvaluator;
+  /** The same rules compiled: every agent on every pass. */
+  private readonly agentRules: CompiledRules;
   private readonly planner = new RulePlanner();
+  /** The planner version last written to the audit store. */
+  private savedPlanner: number;
+  /** Agents online per group this pass (agents already sent away not counted); built when first needed. */
+  private onlineByGroup: Map<number, number> | null = null;
   private readonly routerStatus = new Map<number, number>();
   /** Writes sent but not yet visible in the cache: the events that trail them must not repeat them. */
   private readonly expected = new Map<number, { statusId: number; until: number }>();
@@ -80,8 +90,10 @@ export class EvaluationPass {
     private readonly deps: EvaluationPassDeps,
   ) {
     this.evaluator = new RuleEvaluator(ruleSet);
+    this.agentRules = new CompiledRules(ruleSet, 'agent');
     const saved = deps.audit.state<ReturnType<RulePlanner['snapshot']>>('planner');
     if (saved) this.planner.restore(saved);
+    this.savedPlanner = this.planner.version;
   }
 
   /** Every agent rule for one cached agent, evaluated now with explanations; nothing is planned or done. */
@@ -91,14 +103,7 @@ export class EvaluationPass {
     const agent = this.deps.cache.get(agentId);
     if (!agent) return null;
     const now = this.deps.now();
-    const facts = agentFacts(
-      agent,
-      {
-        routerSetStatus: this.routerStatus.get(agentId) === agent.status?.id,
-        lastWorkEndedAt: this.deps.cache.lastWorkEndedAt(agentId),
-      },
-      now,
-    );
+    const facts = this.factsOf(agent, now);
     return {
       facts: { ...facts, ...this.evaluator.timeFacts(now) },
       evaluations: await this.evaluator.evaluateAgent({ id: agentId, groups: agent.groupIds }, facts, now),
@@ -115,34 +120,66 @@ export class EvaluationPass {
     );
   }
 
-  /** Evaluates and acts for the given agents; returns what it recorded. */
-  async run(agentIds: Iterable<number>, trigger: Trigger): Promise<DecisionRecord[]> {
+  /**
+   * Evaluates and acts for the given agents, each with what triggered it; returns what it
+   * recorded. Every agent is matched by the compiled rules; the reference engine explains only
+   * the decisions that are recorded. An agent that cannot be evaluated is logged and skipped.
+   */
+  async run(batch: Iterable<readonly [agentId: number, trigger: Trigger]>): Promise<DecisionRecord[]> {
     const records: DecisionRecord[] = [];
-    for (const agentId of agentIds) {
+    const now = this.deps.now();
+    const time = this.evaluator.timeFacts(now);
+    this.onlineByGroup = null;
+    for (const [agentId, trigger] of batch) {
       const agent = this.deps.cache.get(agentId);
       if (!agent) continue;
-      const now = this.deps.now();
-      const facts = agentFacts(
-        agent,
-        {
-          routerSetStatus: this.routerStatus.get(agentId) === agent.status?.id,
-          lastWorkEndedAt: this.deps.cache.lastWorkEndedAt(agentId),
-        },
-        now,
-      );
-      const evaluations = await this.evaluator.evaluateAgent(
-        { id: agentId, groups: agent.groupIds },
-        facts,
-        now,
-      );
-      for (const decision of this.planner.plan(`agent:${agentId}`, evaluations, now)) {
-        const record = await this.carryOut(agent, decision, evaluations, trigger);
-        if (record) records.push(record);
+      try {
+        const identity = { id: agentId, groups: agent.groupIds };
+        const facts = this.factsOf(agent, now);
+        const evaluations = this.agentRules.evaluate(facts, time, identity);
+        for (const decision of this.planner.plan(`agent:${agentId}`, evaluations, now)) {
+          const record = await this.carryOut(agent, decision, trigger);
+          if (!record) continue;
+          const explanation = (await this.evaluator.evaluateAgent(identity, facts, now)).find(
+            (e) => e.rule.name === record.rule,
+          )?.explanation;
+          records.push({
+            ...record,
+            explanation: explanation ?? null,
+            facts: usedFacts(explanation ?? null),
+          });
+        }
+      } catch (error) {
+        this.logger.error(
+          `Evaluating agent ${agentId} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
-    this.deps.audit.recordPass(records, { planner: this.planner.snapshot() });
-    if (records.length > 0) this.deps.onRecorded?.(records);
+    this.commit(records, {});
     return records;
+  }
+
+  /** Writes the pass's records and whatever state changed in one transaction; tells listeners. */
+  private commit(records: readonly DecisionRecord[], state: Record<string, unknown>): void {
+    const plannerChanged = this.planner.version !== this.savedPlanner;
+    if (records.length === 0 && !plannerChanged && Object.keys(state).length === 0) return;
+    this.deps.audit.recordPass(
+      records,
+      plannerChanged ? { ...state, planner: this.planner.snapshot() } : state,
+    );
+    this.savedPlanner = this.planner.version;
+    if (records.length > 0) this.deps.onRecorded?.(records);
+  }
+
+  private factsOf(agent: AgentAvailability, now: number): Record<string, unknown> {
+    return agentFacts(
+      agent,
+      {
+        routerSetStatus: this.routerStatus.get(agent.agentId) === agent.status?.id,
+        lastWorkEndedAt: this.deps.cache.lastWorkEndedAt(agent.agentId),
+      },
+      now,
+    );
   }
 
   /** A person's recent change, the per-minute limit, or a group left too thin. */
@@ -174,20 +211,33 @@ export class EvaluationPass {
       };
     }
     if (status?.name === 'online' && target.name !== 'online' && minOnlinePerGroup > 0) {
+      const online = this.onlineCounts();
       for (const group of agent.groupIds) {
-        // Agents we already sent away count as gone, though their events may not be in yet.
-        const online = [...this.deps.cache.all()].filter(
-          (a) => a.status?.name === 'online' && a.groupIds.includes(group) && !this.leavingOnline(a.agentId),
-        ).length;
-        if (online - 1 < minOnlinePerGroup) {
+        const left = (online.get(group) ?? 0) - 1;
+        if (left < minOnlinePerGroup) {
           return {
             kind: 'min_online',
-            reason: `safety limit: group ${group} would have ${online - 1} agents online (at least ${minOnlinePerGroup})`,
+            reason: `safety limit: group ${group} would have ${left} agents online (at least ${minOnlinePerGroup})`,
           };
         }
       }
     }
     return null;
+  }
+
+  /**
+   * Agents online per group, counted once per pass; agents already sent away count as gone,
+   * though their events may not be in yet.
+   */
+  private onlineCounts(): Map<number, number> {
+    if (this.onlineByGroup) return this.onlineByGroup;
+    const counts = new Map<number, number>();
+    for (const a of this.deps.cache.all()) {
+      if (a.status?.name !== 'online' || this.leavingOnline(a.agentId)) continue;
+      for (const group of a.groupIds) counts.set(group, (counts.get(group) ?? 0) + 1);
+    }
+    this.onlineByGroup = counts;
+    return counts;
   }
 
   private leavingOnline(agentId: number): boolean {
@@ -216,6 +266,7 @@ export class EvaluationPass {
     const baselines = {
       ...(this.deps.audit.state<Record<string, Partial<Record<CapacityChannel, number>>>>('baselines') ?? {}),
     };
+    const baselinesBefore = JSON.stringify(baselines);
     const records: DecisionRecord[] = [];
     const endedBy = new Map<string, string>();
     for (const [target, targetEvaluations] of byTarget) {
@@ -246,8 +297,7 @@ export class EvaluationPass {
       );
       if (record) records.push(record);
     }
-    this.deps.audit.recordPass(records, { planner: this.planner.snapshot(), baselines });
-    if (records.length > 0) this.deps.onRecorded?.(records);
+    this.commit(records, JSON.stringify(baselines) === baselinesBefore ? {} : { baselines });
     return records;
   }
 
@@ -351,10 +401,10 @@ export class EvaluationPass {
     }
   }
 
+  /** Applies one decision for one agent; the record's facts and explanation are the caller's to add. */
   private async carryOut(
     agent: AgentAvailability,
     decision: PlanDecision,
-    evaluations: readonly RuleEvaluation[],
     trigger: Trigger,
   ): Promise<DecisionRecord | null> {
     if (decision.kind !== 'act' && decision.kind !== 'shadow') return null;
@@ -363,15 +413,14 @@ export class EvaluationPass {
     const status = this.statuses().find((s) =>
       typeof wanted === 'number' ? s.id === wanted : s.name === wanted,
     );
-    const explanation = evaluations.find((e) => e.rule.name === decision.rule.name)?.explanation ?? null;
     const record = (outcome: DecisionRecord['outcome'], reason: string | null): DecisionRecord => ({
       time: this.deps.now(),
       target: `agent:${agent.agentId}`,
       agentId: agent.agentId,
       rule: decision.rule.name,
       revision: this.ruleSet.revision,
-      facts: usedFacts(explanation),
-      explanation,
+      facts: {},
+      explanation: null,
       action: { set_status: wanted },
       outcome,
       reason,
@@ -400,6 +449,10 @@ export class EvaluationPass {
       this.routerStatus.set(agent.agentId, status.id);
       this.expected.set(agent.agentId, { statusId: status.id, until: this.deps.now() + EXPECTATION_TTL_MS });
       this.sentAt.push(this.deps.now());
+      if (agent.status?.name === 'online' && status.name !== 'online' && this.onlineByGroup) {
+        for (const group of agent.groupIds)
+          this.onlineByGroup.set(group, (this.onlineByGroup.get(group) ?? 1) - 1);
+      }
       return record('applied', `set to ${status.name}`);
     } catch (error) {
       // Level-triggered: the next pass recomputes and tries again; nothing is queued.

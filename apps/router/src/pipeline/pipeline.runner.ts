@@ -1,4 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  BehaviorSubject,
+  Subject,
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  share,
+  type Observable,
+} from 'rxjs';
 import { ZendeskClient, type CapacityRule, type UnifiedStatus } from '@app/zendesk';
 import type { RuleSet } from '@app/rules';
 import { AuditStore } from '../audit/audit.store';
@@ -9,21 +18,27 @@ import { EvaluationPass, type Trigger } from './evaluation.pass';
 import { LiveEvents } from '../api/live.events';
 import { RouterMetrics } from '../metrics/router.metrics';
 import { PauseSwitch } from './pause.switch';
+import { coalesceWhileBusy, type BatchDone } from './coalesce-while-busy';
+
+/** Something to evaluate: one agent, or the capacity rules (the account as a whole). */
+type Change = { agentId: number; trigger: Trigger } | { agentId: null; trigger: Trigger };
 
 /**
- * Runs evaluation passes one at a time. Agents that change while a pass runs are queued once
- * each (the latest state wins: the pass reads the cache when it gets to them), so a burst of
- * events for one agent costs one evaluation, and one failing agent never stops the others.
+ * The evaluation pipeline. Changes (webhook events, resyncs, the clock) flow through one RxJS
+ * stream into evaluation passes, one pass at a time. While a pass runs, each agent that changes
+ * waits once in the next batch, whatever the number of its events (the pass reads the cache when
+ * it gets there, so the latest state wins); the capacity rules wait once too. A pass isolates its
+ * agents (one that fails is logged, the others go on) and a failed pass never ends the stream.
  */
 @Injectable()
 export class PipelineRunner implements OnApplicationShutdown {
   private readonly logger = new Logger('Pipeline');
   private pass: EvaluationPass | null = null;
   private statuses: readonly UnifiedStatus[] = [];
-  private readonly dirty = new Map<number, Trigger>();
   private capacityRules: readonly CapacityRule[] = [];
-  private accountTrigger: Trigger | null = null;
-  private draining: Promise<void> | null = null;
+  private readonly changes = new Subject<Change>();
+  private readonly idle = new BehaviorSubject(true);
+  private readonly passes: Observable<BatchDone<void>>;
   private stopped = false;
 
   constructor(
@@ -34,7 +49,16 @@ export class PipelineRunner implements OnApplicationShutdown {
     private readonly pause: PauseSwitch,
     private readonly metrics: RouterMetrics,
     private readonly live: LiveEvents,
-  ) {}
+  ) {
+    this.passes = this.changes.pipe(
+      coalesceWhileBusy(
+        (change) => change.agentId ?? 'account',
+        (batch) => this.runBatch(batch),
+      ),
+      share(),
+    );
+    this.passes.subscribe(({ idle }) => this.idle.next(idle));
+  }
 
   /** The pass of the live rule set (for explanations), if rules are loaded. */
   current(): EvaluationPass | null {
@@ -69,62 +93,59 @@ export class PipelineRunner implements OnApplicationShutdown {
     this.capacityRules = capacityRules;
   }
 
-  /** Queues an evaluation of the capacity rules (the account as a whole). */
+  /** Queues an evaluation of the capacity rules; resolves when the pipeline is idle. */
   accountChanged(trigger: Trigger): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    this.accountTrigger ??= trigger;
-    return this.kick();
+    return this.push([{ agentId: null, trigger }]);
   }
 
-  /** Queues agents for evaluation; resolves when the queue has drained. */
+  /** Queues agents for evaluation; resolves when the pipeline is idle. */
   agentsChanged(agentIds: Iterable<number>, trigger: Trigger): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    for (const id of agentIds) if (!this.dirty.has(id)) this.dirty.set(id, trigger);
-    return this.kick();
+    const changes: Change[] = [];
+    for (const agentId of agentIds) changes.push({ agentId, trigger });
+    return this.push(changes);
   }
 
-  private kick(): Promise<void> {
-    this.draining ??= this.drain().finally(() => {
-      this.draining = null;
-    });
-    return this.draining;
-  }
-
-  /** Waits for the passes in progress (graceful shutdown: in-flight writes finish and are recorded). */
+  /** Stops taking changes and waits for the pass in progress (its writes finish and are recorded). */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.dirty.clear();
-    await this.draining;
+    this.changes.complete();
+    await lastValueFrom(this.passes, { defaultValue: undefined });
   }
 
-  private async drain(): Promise<void> {
-    while ((this.dirty.size > 0 || this.accountTrigger) && !this.stopped) {
-      const batch = [...this.dirty];
-      this.dirty.clear();
-      const accountTrigger = this.accountTrigger;
-      this.accountTrigger = null;
-      if (!this.pass) continue;
-      if (accountTrigger) {
-        try {
-          await this.pass.runAccount(this.capacityRules, accountTrigger);
-        } catch (error) {
-          this.logger.error(
-            `Evaluating the capacity rules failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
+  private push(changes: readonly Change[]): Promise<void> {
+    if (this.stopped || changes.length === 0) return Promise.resolve();
+    this.idle.next(false);
+    for (const change of changes) this.changes.next(change);
+    return firstValueFrom(this.idle.pipe(filter(Boolean))).then(() => undefined);
+  }
+
+  /** One batch: the capacity rules first when they are in it, then its agents in one pass. */
+  private async runBatch(batch: readonly Change[]): Promise<void> {
+    const pass = this.pass;
+    if (!pass || this.stopped) return;
+    const agents: Array<[number, Trigger]> = [];
+    for (const change of batch) {
+      if (change.agentId !== null) {
+        agents.push([change.agentId, change.trigger]);
+        continue;
       }
-      // One pass per trigger time keeps latency honest for each group of agents.
-      for (const [agentId, trigger] of batch) {
-        const started = performance.now();
-        try {
-          await this.pass.run([agentId], trigger);
-          this.metrics.evaluated((performance.now() - started) / 1000);
-        } catch (error) {
-          this.logger.error(
-            `Evaluating agent ${agentId} failed: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
+      try {
+        await pass.runAccount(this.capacityRules, change.trigger);
+      } catch (error) {
+        this.logger.error(`Evaluating the capacity rules failed: ${messageOf(error)}`);
       }
     }
+    if (agents.length === 0) return;
+    const started = performance.now();
+    try {
+      await pass.run(agents);
+      this.metrics.evaluated((performance.now() - started) / 1000);
+    } catch (error) {
+      this.logger.error(`An evaluation pass failed: ${messageOf(error)}`);
+    }
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
