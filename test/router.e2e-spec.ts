@@ -27,9 +27,12 @@ describe('the router against the simulator', () => {
     const res = await request(h.url).get('/health').expect(200);
     expect(res.body).toMatchObject({
       status: 'ok',
-      rules: { revision: expect.any(String) },
-      zendesk: { breaker: 'closed' },
-      audit: { writable: true },
+      details: {
+        rules: { status: 'up', revision: expect.any(String), rejectedChange: false },
+        sync: { status: 'up', lastResyncAgeS: expect.any(Number) },
+        zendesk: { status: 'up', breaker: 'closed' },
+        audit: { status: 'up', writable: true },
+      },
     });
   });
 
@@ -250,7 +253,8 @@ describe('the router API', () => {
         message: 'unknown fact "idleMinuts" (did you mean "idleMinutes"?)',
       },
     ]);
-    expect((await request(h.url).get('/health').expect(200)).body.rules).toEqual({
+    expect((await request(h.url).get('/health').expect(200)).body.details.rules).toEqual({
+      status: 'up',
       revision: before,
       rejectedChange: true,
     });

@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { RuleSetLoader } from '@app/rules';
 import { WebhookSignatureVerifier, ZendeskModule, type ZendeskClientOptions } from '@app/zendesk';
 import { join } from 'node:path';
+import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './api/health.controller';
 import { LiveEvents } from './api/live.events';
 import { MetricsController } from './api/metrics.controller';
@@ -41,6 +42,7 @@ export class RouterModule {
             autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
           },
         }),
+        TerminusModule.forRoot({ logger: false }),
         ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk }),
       ],
       controllers: [WebhookController, HealthController, MetricsController, RouterApiController],

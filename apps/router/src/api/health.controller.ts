@@ -1,18 +1,35 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
 import { ZendeskClient } from '@app/zendesk';
-import type { Response } from 'express';
 import { AuditStore } from '../audit/audit.store';
+import { ROUTER_CONFIG } from '../config/router.tokens';
+import type { RouterConfig } from '../config/router.config';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { AgentSyncService } from '../sync/agent-sync.service';
 
+/** A full sync older than this many resync intervals means the router's picture may be stale. */
+const STALE_SYNC_INTERVALS = 3;
+
 /**
- * `GET /health` (open, for probes): rules loaded, age of the last full sync, the breaker and the
- * audit store. `down` (503) when nothing can be recorded or no rules are loaded; `degraded` while
- * the breaker is not closed or no sync has succeeded yet.
+ * `GET /health` (open, for probes), with terminus: `rules` (a set is loaded), `audit` (the store
+ * takes writes) — either down makes the router `error` (503); `sync` (a full list succeeded
+ * recently) and `zendesk` (the breaker is closed) make it `degraded` (200) when they are not
+ * up: the router still takes webhooks and records, and catches up when Zendesk answers again.
  */
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
+    @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
     private readonly rules: RuleSetWatcher,
     private readonly sync: AgentSyncService,
     private readonly client: ZendeskClient,
@@ -20,19 +37,41 @@ export class HealthController {
   ) {}
 
   @Get()
-  health(@Res() res: Response): void {
+  @HealthCheck()
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.rulesLoaded(),
+      () => this.lastSync(),
+      () => this.zendesk(),
+      () => this.auditStore(),
+    ]);
+  }
+
+  private rulesLoaded(): HealthIndicatorResult {
     const rules = this.rules.current();
-    const writable = this.audit.writable();
+    const data = { revision: rules?.revision ?? null, rejectedChange: this.rules.lastProblems().length > 0 };
+    return rules ? this.indicator.check('rules').up(data) : this.indicator.check('rules').down(data);
+  }
+
+  private lastSync(): HealthIndicatorResult {
+    const age = this.sync.lastResyncAgeS();
+    const data = { lastResyncAgeS: age === null ? null : Math.round(age) };
+    const fresh = age !== null && age <= STALE_SYNC_INTERVALS * this.config.sync.resyncIntervalS;
+    return fresh ? this.indicator.check('sync').up(data) : this.indicator.check('sync').degraded(data);
+  }
+
+  private zendesk(): HealthIndicatorResult {
     const budget = this.client.budget();
-    const lastSyncAgeS = this.sync.lastResyncAgeS();
-    const status =
-      !writable || !rules ? 'down' : budget.breaker !== 'closed' || lastSyncAgeS === null ? 'degraded' : 'ok';
-    res.status(status === 'down' ? 503 : 200).json({
-      status,
-      rules: { revision: rules?.revision ?? null, rejectedChange: this.rules.lastProblems().length > 0 },
-      sync: { lastResyncAgeS: lastSyncAgeS === null ? null : Math.round(lastSyncAgeS) },
-      zendesk: { breaker: budget.breaker, budgetRemaining: budget.remaining, queued: budget.queued },
-      audit: { writable },
-    });
+    const data = { breaker: budget.breaker, budgetRemaining: budget.remaining, queued: budget.queued };
+    return budget.breaker === 'closed'
+      ? this.indicator.check('zendesk').up(data)
+      : this.indicator.check('zendesk').degraded(data);
+  }
+
+  private auditStore(): HealthIndicatorResult {
+    const writable = this.audit.writable();
+    return writable
+      ? this.indicator.check('audit').up({ writable })
+      : this.indicator.check('audit').down({ writable });
   }
 }
