@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { ZendeskClientOptions } from '@app/zendesk';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,12 +24,13 @@ export interface RouterHarness {
 /**
  * Starts a simulator (activity off) whose webhooks go to a router on a free port, with one rule
  * file and the given environment on top of quiet defaults (no resync or tick during a test, no
- * human hold, no group minimum).
+ * human hold, no group minimum); `zendesk` overrides the client's options (budget, breaker).
  */
 export async function startRouter(
   rules: string,
   env: Record<string, string> = {},
   agentCount = 30,
+  zendesk: Partial<ZendeskClientOptions> = {},
 ): Promise<RouterHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'router-'));
   writeFileSync(join(dir, 'rules.yaml'), rules);
@@ -53,6 +55,7 @@ export async function startRouter(
   const router = await createRouterApp(config, {
     baseUrl: sim.url,
     auth: { type: 'oauth', accessToken: 'sim-oauth-token' },
+    ...zendesk,
   });
   await listenAndSync(router, port, '127.0.0.1');
   return {
