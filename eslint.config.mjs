@@ -33,6 +33,16 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS support scripts (the test loader that runs TypeScript in child processes).
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The simulator is written from the Zendesk contract alone: it must never share code with the client.
     files: ['apps/zendesk-sim/**/*.ts'],
     rules: {

@@ -126,6 +126,7 @@ export class EvaluationPass {
    * the decisions that are recorded. An agent that cannot be evaluated is logged and skipped.
    */
   async run(batch: Iterable<readonly [agentId: number, trigger: Trigger]>): Promise<DecisionRecord[]> {
+    const all: DecisionRecord[] = [];
     const records: DecisionRecord[] = [];
     const now = this.deps.now();
     const time = this.evaluator.timeFacts(now);
@@ -140,14 +141,16 @@ export class EvaluationPass {
         for (const decision of this.planner.plan(`agent:${agentId}`, evaluations, now)) {
           const record = await this.carryOut(agent, decision, trigger);
           if (!record) continue;
-          const explanation = (await this.evaluator.evaluateAgent(identity, facts, now)).find(
-            (e) => e.rule.name === record.rule,
-          )?.explanation;
-          records.push({
-            ...record,
-            explanation: explanation ?? null,
-            facts: usedFacts(explanation ?? null),
-          });
+          const explanation =
+            (await this.evaluator.evaluateAgent(identity, facts, now)).find(
+              (e) => e.rule.name === record.rule,
+            )?.explanation ?? null;
+          const full = { ...record, explanation, facts: usedFacts(explanation) };
+          all.push(full);
+          // A write's outcome is committed as soon as Zendesk has answered: a crash later in the
+          // pass cannot leave a change in Zendesk without its row. The rest commit with the pass.
+          if (full.outcome === 'applied' || full.outcome === 'failed') this.commit([full], {});
+          else records.push(full);
         }
       } catch (error) {
         this.logger.error(
@@ -156,7 +159,7 @@ export class EvaluationPass {
       }
     }
     this.commit(records, {});
-    return records;
+    return all;
   }
 
   /** Writes the pass's records and whatever state changed in one transaction; tells listeners. */
