@@ -10,6 +10,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { median, type Bench } from './report';
 import { startSimulator } from './simulator.process';
 
 const AUTH = `Basic ${Buffer.from('admin@example.com/token:sim-admin-token').toString('base64')}`;
@@ -35,11 +36,6 @@ async function walk(base: string): Promise<Walk> {
   return { ms: performance.now() - started, bodies };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function replayServer(bodies: Map<string, string>): Promise<{ server: Server; base: string }> {
   const server = createServer((req, res) => {
     const body = bodies.get(req.url ?? '');
@@ -50,8 +46,7 @@ async function replayServer(bodies: Map<string, string>): Promise<{ server: Serv
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+export const simListBench: Bench = async ({ quick }) => {
   const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 50_000];
   const rows: string[][] = [];
   for (const agents of sizes) {
@@ -86,7 +81,7 @@ async function main(): Promise<void> {
       await sim.stop();
     }
   }
-  const header = [
+  const header: string[] = [
     'agents',
     'pages',
     'MB sent',
@@ -96,13 +91,18 @@ async function main(): Promise<void> {
     'sim RSS (MB)',
     'start (ms)',
   ];
-  const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
-  process.stdout.write(
-    `\nSimulator full agent list (median of ${REPEATS}; Node ${process.version})\n\n${table}\n`,
-  );
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+  return {
+    id: 'sim-list',
+    title: 'Simulator: full agent list',
+    about:
+      "A client walks `GET /api/v2/agent_availabilities?page[size]=100` to the end against the simulator running as its own process (activity off, limit raised). Reference: a bare `node:http` server replaying the very same response bodies from memory, so the ratio is the simulator's own cost over HTTP and JSON transfer. Median of 5 walks.",
+    head: header,
+    rows,
+    figures: rows.map((r) => ({
+      name: `simulator.list.${r[0]!.replace(/,/g, '')}`,
+      value: Number(r[3]),
+      unit: 'ms',
+      reference: { name: 'replay server', value: Number(r[4]) },
+    })),
+  };
+};

@@ -16,8 +16,17 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-/** Starts `dist/apps/zendesk-sim` with `agents` agents, activity off and the rate limit raised. */
-export async function startSimulator(agents: number): Promise<RunningSimulator> {
+/** Where the simulator sends its signed webhooks, and its limit (raised unless given). */
+export interface SimulatorOptions {
+  webhook?: { url: string; secret: string };
+  rateLimitPerMin?: number;
+}
+
+/** Starts `dist/apps/zendesk-sim` with `agents` agents and activity off. */
+export async function startSimulator(
+  agents: number,
+  options: SimulatorOptions = {},
+): Promise<RunningSimulator> {
   const started = performance.now();
   const child = spawn(process.execPath, [SIM_MAIN], {
     env: {
@@ -25,7 +34,10 @@ export async function startSimulator(agents: number): Promise<RunningSimulator> 
       PORT: '0',
       SIM_AGENTS: String(agents),
       SIM_ACTIVITY: 'off',
-      SIM_RATE_LIMIT_PER_MIN: '1000000',
+      SIM_RATE_LIMIT_PER_MIN: String(options.rateLimitPerMin ?? 1_000_000),
+      ...(options.webhook
+        ? { SIM_WEBHOOK_URL: options.webhook.url, SIM_WEBHOOK_SECRET: options.webhook.secret }
+        : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
