@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditStore } from '../apps/router/src/audit/audit.store';
+import { WriteJournal } from '../apps/router/src/pipeline/write.journal';
 import { EvaluationPass } from '../apps/router/src/pipeline/evaluation.pass';
 import { AgentStateCache } from '../apps/router/src/sync/agent-state.cache';
 import { startSim, type SimHarness } from './support/sim.harness';
@@ -95,6 +96,7 @@ describe('an evaluation pass against the simulator', () => {
       cache,
       client,
       audit,
+      journal: new WriteJournal(audit),
       enforce: true,
       safety: NO_LIMITS,
       paused: () => false,
@@ -133,6 +135,7 @@ describe('an evaluation pass against the simulator', () => {
       cache,
       client,
       audit,
+      journal: new WriteJournal(audit),
       enforce: true,
       safety: NO_LIMITS,
       paused: () => false,
@@ -156,6 +159,7 @@ describe('an evaluation pass against the simulator', () => {
       cache: firstCache,
       client,
       audit,
+      journal: new WriteJournal(audit),
       enforce: true,
       safety: NO_LIMITS,
       paused: () => false,
@@ -168,6 +172,7 @@ describe('an evaluation pass against the simulator', () => {
       cache,
       client,
       audit,
+      journal: new WriteJournal(audit),
       enforce: true,
       safety: NO_LIMITS,
       paused: () => false,
@@ -227,6 +232,7 @@ describe('safety limits in an evaluation pass', () => {
       cache,
       client,
       audit,
+      journal: new WriteJournal(audit),
       enforce: true,
       safety,
       paused: () => false,
@@ -336,6 +342,7 @@ describe('capacity rules in an evaluation pass', () => {
       cache,
       client,
       audit,
+      journal: new WriteJournal(audit),
       enforce: true,
       safety: NO_LIMITS,
       paused: () => false,

@@ -19,6 +19,7 @@ import {
 import type { AuditStore, DecisionRecord } from '../audit/audit.store';
 import type { AgentStateCache } from '../sync/agent-state.cache';
 import { accountFacts, agentFacts } from './facts.builder';
+import type { WriteJournal } from './write.journal';
 
 /** How long a sent write may take to show up in the cache before the rule may send it again. */
 const EXPECTATION_TTL_MS = 30_000;
@@ -35,6 +36,8 @@ export interface EvaluationPassDeps {
   cache: AgentStateCache;
   client: ZendeskClient;
   audit: AuditStore;
+  /** Status writes noted before they are sent, so a crash cannot leave one without its row. */
+  journal: WriteJournal;
   /** Off: decide and record, change nothing in Zendesk. */
   enforce: boolean;
   safety: SafetyLimits;
@@ -149,7 +152,8 @@ export class EvaluationPass {
           all.push(full);
           // A write's outcome is committed as soon as Zendesk has answered: a crash later in the
           // pass cannot leave a change in Zendesk without its row. The rest commit with the pass.
-          if (full.outcome === 'applied' || full.outcome === 'failed') this.commit([full], {});
+          if (full.outcome === 'applied' || full.outcome === 'failed')
+            this.commit([full], this.deps.journal.end(agentId));
           else records.push(full);
         }
       } catch (error) {
@@ -447,6 +451,14 @@ export class EvaluationPass {
     }
     this.suppressed.delete(key);
     if (!this.deps.enforce) return record('shadow', 'enforcement is off');
+    this.deps.journal.begin({
+      agentId: agent.agentId,
+      statusId: status.id,
+      statusName: status.name,
+      rule: decision.rule.name,
+      revision: this.ruleSet.revision,
+      sentAt: this.deps.now(),
+    });
     try {
       await this.deps.client.setAgentStatus(agent.agentId, status.id, { priority: 'write' });
       this.routerStatus.set(agent.agentId, status.id);

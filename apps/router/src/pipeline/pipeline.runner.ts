@@ -10,7 +10,7 @@ import {
 } from 'rxjs';
 import { ZendeskClient, type CapacityRule, type UnifiedStatus } from '@app/zendesk';
 import type { RuleSet } from '@app/rules';
-import { AuditStore } from '../audit/audit.store';
+import { AuditStore, type DecisionRecord } from '../audit/audit.store';
 import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
 import { AgentStateCache } from '../sync/agent-state.cache';
@@ -19,6 +19,7 @@ import { LiveEvents } from '../api/live.events';
 import { RouterMetrics } from '../metrics/router.metrics';
 import { PauseSwitch } from './pause.switch';
 import { coalesceWhileBusy, type BatchDone } from './coalesce-while-busy';
+import { WriteJournal } from './write.journal';
 
 /** Something to evaluate: one agent, or the capacity rules (the account as a whole). */
 type Change = { agentId: number; trigger: Trigger } | { agentId: null; trigger: Trigger };
@@ -39,6 +40,7 @@ export class PipelineRunner implements OnApplicationShutdown {
   private readonly changes = new Subject<Change>();
   private readonly idle = new BehaviorSubject(true);
   private readonly passes: Observable<BatchDone<void>>;
+  private readonly journal: WriteJournal;
   private stopped = false;
 
   constructor(
@@ -50,6 +52,7 @@ export class PipelineRunner implements OnApplicationShutdown {
     private readonly metrics: RouterMetrics,
     private readonly live: LiveEvents,
   ) {
+    this.journal = new WriteJournal(audit);
     this.passes = this.changes.pipe(
       coalesceWhileBusy(
         (change) => change.agentId ?? 'account',
@@ -71,6 +74,7 @@ export class PipelineRunner implements OnApplicationShutdown {
       cache: this.cache,
       client: this.client,
       audit: this.audit,
+      journal: this.journal,
       enforce: this.config.safety.enforce,
       safety: this.config.safety,
       paused: () => this.pause.isPaused(),
@@ -78,11 +82,24 @@ export class PipelineRunner implements OnApplicationShutdown {
       onCapacityRuleChanged: (rule) => {
         this.capacityRules = [...this.capacityRules.filter((r) => r.id !== rule.id), rule];
       },
-      onRecorded: (records) => {
-        this.metrics.recorded(records);
-        for (const decision of records) this.live.publish({ type: 'decision', decision });
-      },
+      onRecorded: (records) => this.recorded(records),
     });
+  }
+
+  /**
+   * Settles the status writes a previous process left open (sent, not recorded), now that a full
+   * sync shows what Zendesk took. Call after a full sync, before its passes.
+   */
+  settleOpenWrites(now: number): void {
+    if (this.journal.unsettled() === 0) return;
+    const records = this.journal.settle(this.cache, now);
+    this.logger.warn(`Settled ${records.length} status writes the previous run left unrecorded`);
+    this.recorded(records);
+  }
+
+  private recorded(records: readonly DecisionRecord[]): void {
+    this.metrics.recorded(records);
+    for (const decision of records) this.live.publish({ type: 'decision', decision });
   }
 
   useStatuses(statuses: readonly UnifiedStatus[]): void {
