@@ -56,6 +56,27 @@ describe('the router when Zendesk misbehaves', () => {
     expect(peakInWindow(log, 1_000)).toBeLessThanOrEqual(6);
   }, 25_000);
 
+  it('stops promptly with writes waiting for the budget, recording what it sent', async () => {
+    // Five requests per ten minutes: three to start (statuses, capacity rules, the agent list),
+    // two writes, and the third write would wait far longer than this test runs.
+    h = await startRouter(NO_BREAKS, {}, 10, { requestsPerMinute: 5, budgetWindowMs: 600_000 });
+    await h.sim.control('delete', '/requests');
+    for (const id of AGENTS) await h.sim.control('put', `/agents/${id}`, { status_id: BREAK });
+    const sent = await eventually(
+      async () => (await requests()).filter((r) => r.method === 'PUT'),
+      (puts) => puts.length >= 1,
+      8_000,
+    );
+    expect(sent.length).toBeGreaterThanOrEqual(1);
+    const audit = h.router.get(AuditStore);
+    await h.router.close();
+    const puts = (await requests()).filter((r) => r.method === 'PUT' && r.status === 200);
+    expect(puts.length).toBeLessThan(AGENTS.length);
+    // Every write Zendesk took has its row; the agents not reached are decided again at the next start.
+    const applied = audit.decisions({ outcome: 'applied', limit: 500 }).decisions;
+    expect(applied).toHaveLength(puts.length);
+  }, 20_000);
+
   it('in an outage: records the failed writes, opens the breaker, recovers, and applies them', async () => {
     h = await startRouter(NO_BREAKS, {}, 10, {
       breaker: { volumeThreshold: 2, errorThresholdPercentage: 50, resetTimeoutMs: 500 },

@@ -24,6 +24,9 @@ import type { WriteJournal } from './write.journal';
 /** How long a sent write may take to show up in the cache before the rule may send it again. */
 const EXPECTATION_TTL_MS = 30_000;
 
+/** How long a stopping router lets a status write wait for budget or an answer before cancelling it. */
+const STOP_GRACE_MS = 5_000;
+
 /** What started a pass: a webhook event, a resync, or the clock. */
 export interface Trigger {
   kind: 'event' | 'resync' | 'tick';
@@ -79,6 +82,8 @@ export class EvaluationPass {
   private savedPlanner: number;
   /** Agents online per group this pass (agents already sent away not counted); built when first needed. */
   private onlineByGroup: Map<number, number> | null = null;
+  private stopping = false;
+  private readonly cancelWrites = new AbortController();
   private readonly routerStatus = new Map<number, number>();
   /** Writes sent but not yet visible in the cache: the events that trail them must not repeat them. */
   private readonly expected = new Map<number, { statusId: number; until: number }>();
@@ -97,6 +102,16 @@ export class EvaluationPass {
     const saved = deps.audit.state<ReturnType<RulePlanner['snapshot']>>('planner');
     if (saved) this.planner.restore(saved);
     this.savedPlanner = this.planner.version;
+  }
+
+  /**
+   * Graceful shutdown: passes in progress end after the agent they are on. A write still waiting
+   * for budget (or unanswered) after `graceMs` is cancelled and left open in the journal, which
+   * settles it from what Zendesk shows at the next start.
+   */
+  stop(graceMs = STOP_GRACE_MS): void {
+    this.stopping = true;
+    setTimeout(() => this.cancelWrites.abort(), graceMs).unref();
   }
 
   /** Every agent rule for one cached agent, evaluated now with explanations; nothing is planned or done. */
@@ -135,6 +150,9 @@ export class EvaluationPass {
     const time = this.evaluator.timeFacts(now);
     this.onlineByGroup = null;
     for (const [agentId, trigger] of batch) {
+      // Stopping: the write in progress finishes and is recorded; the rest are decided again at
+      // the next start (nothing is lost: the rules are level-triggered).
+      if (this.stopping) break;
       const agent = this.deps.cache.get(agentId);
       if (!agent) continue;
       try {
@@ -460,7 +478,10 @@ export class EvaluationPass {
       sentAt: this.deps.now(),
     });
     try {
-      await this.deps.client.setAgentStatus(agent.agentId, status.id, { priority: 'write' });
+      await this.deps.client.setAgentStatus(agent.agentId, status.id, {
+        priority: 'write',
+        signal: this.cancelWrites.signal,
+      });
       this.routerStatus.set(agent.agentId, status.id);
       this.expected.set(agent.agentId, { statusId: status.id, until: this.deps.now() + EXPECTATION_TTL_MS });
       this.sentAt.push(this.deps.now());
@@ -470,6 +491,8 @@ export class EvaluationPass {
       }
       return record('applied', `set to ${status.name}`);
     } catch (error) {
+      // Cancelled by a stop: whether Zendesk took it is settled from the journal at the next start.
+      if (this.cancelWrites.signal.aborted) return null;
       // Level-triggered: the next pass recomputes and tries again; nothing is queued.
       return record(
         'failed',

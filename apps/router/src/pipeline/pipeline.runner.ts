@@ -122,9 +122,10 @@ export class PipelineRunner implements OnApplicationShutdown {
     return this.push(changes);
   }
 
-  /** Stops taking changes and waits for the pass in progress (its writes finish and are recorded). */
+  /** Stops taking changes; the pass in progress finishes the agent it is on (its write is recorded). */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.pass?.stop();
     this.changes.complete();
     await lastValueFrom(this.passes, { defaultValue: undefined });
   }
