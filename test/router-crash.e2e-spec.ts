@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from './support/router.harness';
+import { eventually, freePort } from './support/router.harness';
 import { startSim, type SimHarness } from './support/sim.harness';
 
 const SECRET = 'router-crash-webhook-secret';
@@ -77,17 +76,6 @@ function readAudit(dir: string): {
   } finally {
     db.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 describe('the router killed with SIGKILL in a busy period', () => {
