@@ -6,7 +6,6 @@
  * simulator in any sliding 60 s window (from its request log); the reference is the budget.
  */
 import { ZendeskClient } from '@app/zendesk';
-import { AuditStore } from '../apps/router/src/audit/audit.store';
 import { count, ratio, type Bench } from './report';
 import { FIRST_AGENT, putOnBreak, startRouterOnSimulator } from './router.process';
 
@@ -31,7 +30,7 @@ function peakInWindow(times: readonly number[]): number {
 
 export const busyDayBench: Bench = async ({ quick }) => {
   const agents = quick ? 1_000 : 10_000;
-  const minutes = quick ? 1.5 : 10;
+  const minutes = quick ? 0.75 : 10;
   const under = await startRouterOnSimulator(
     agents,
     { MAX_CHANGES_PER_MIN: '10000', RESYNC_INTERVAL_S: '60', EVALUATION_INTERVAL_S: '30' },
@@ -39,7 +38,6 @@ export const busyDayBench: Bench = async ({ quick }) => {
   );
   let log: LoggedRequest[];
   let changes = 0;
-  let applied: number;
   let queued: number;
   try {
     await fetch(`${under.sim.url}/sim/requests`, { method: 'DELETE' });
@@ -50,7 +48,6 @@ export const busyDayBench: Bench = async ({ quick }) => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     queued = under.router.get(ZendeskClient).budget().queued;
-    applied = under.router.get(AuditStore).decisions({ outcome: 'applied', limit: 500 }).decisions.length;
     log = [];
     for (let after = 0; ;) {
       const page = (await (
@@ -110,6 +107,7 @@ export const busyDayBench: Bench = async ({ quick }) => {
     ],
     notes:
       `Peak ${peak} requests in a 60 s window against a budget of ${BUDGET}${peak <= BUDGET ? ' — within it' : ' — OVER the budget'}; ${limited} answers were 429. ` +
-      `Writes wanted outran the budget, so the rest waited their turn (writes go before reads and resync pages); ${applied >= 500 ? 'at least 500' : count(applied)} were applied.`,
+      `${count(writes)} writes reached Zendesk: the writes wanted (about 300 a minute) outran the budget, so the rest waited their turn, and the resync pages, which come after writes, waited too (${count(log.length - writes)} other requests). ` +
+      'With webhooks flowing that is the intended order; `/health` reports the stale sync as degraded meanwhile.',
   };
 };

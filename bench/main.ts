@@ -50,9 +50,10 @@ async function main(): Promise<void> {
   const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
   const unknown = only ? [...only].filter((id) => !SUITE.some(([name]) => name === id)) : [];
   if (unknown.length > 0) {
-    throw new Error(
-      `unknown benchmark ${unknown.join(', ')}; known: ${SUITE.map(([name]) => name).join(', ')}`,
+    process.stderr.write(
+      `--only: unknown benchmark ${unknown.join(', ')}; known: ${SUITE.map(([name]) => name).join(', ')}\n`,
     );
+    process.exit(2);
   }
   const sections: Section[] = [];
   for (const [name, bench] of SUITE) {
