@@ -10,6 +10,7 @@ const SECRET = 'router-crash-webhook-secret';
 const ROOT = join(__dirname, '..');
 const BREAK = 9002;
 const LUNCH = 9001;
+const AGENT_COUNT = 250;
 const FIRST_AGENT = 360_099_100_001;
 const BUSY = Array.from({ length: 150 }, (_, i) => FIRST_AGENT + i);
 const LUNCHING = FIRST_AGENT + 200;
@@ -95,7 +96,7 @@ describe('the router killed with SIGKILL in a busy period', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     sim = await startSim({
-      agentCount: 250,
+      agentCount: AGENT_COUNT,
       rateLimitPerMin: 100_000,
       webhook: { url: `${url}/webhooks/zendesk`, secret: SECRET },
     });
@@ -111,6 +112,16 @@ describe('the router killed with SIGKILL in a busy period', () => {
       (since) => since !== undefined,
       10_000,
     ))!;
+
+    // Agents seeded on a break are the router's first writes; the busy period starts after them.
+    const statusOf = async (id: number) =>
+      (await sim.control('get', `/agents/${id}`)).body.agent.status.name as string;
+    const allAgents = Array.from({ length: AGENT_COUNT }, (_, i) => FIRST_AGENT + i);
+    await eventually(
+      () => Promise.all(allAgents.map(statusOf)),
+      (names) => !names.includes('Break'),
+      20_000,
+    );
 
     // The busy period: every one of these agents goes on a break the rules do not allow.
     await sim.control('delete', '/requests');
@@ -133,12 +144,7 @@ describe('the router killed with SIGKILL in a busy period', () => {
     router = startRouterProcess(dir, port, sim.url);
     await eventually(healthy, Boolean, 30_000);
     const statuses = await eventually(
-      () =>
-        Promise.all(
-          BUSY.map(
-            async (id) => (await sim.control('get', `/agents/${id}`)).body.agent.status.name as string,
-          ),
-        ),
+      () => Promise.all(BUSY.map(statusOf)),
       (names) => names.every((name) => name === 'away'),
       30_000,
     );
