@@ -123,7 +123,15 @@ describe('the router killed with SIGKILL in a busy period', () => {
       20_000,
     );
 
-    // The busy period: every one of these agents goes on a break the rules do not allow.
+    // The busy period: every one of these agents goes on a break the rules do not allow. Status
+    // writes take 25 ms each, so the kill below lands in the middle of them however fast this
+    // machine is.
+    await sim.control('post', '/faults', {
+      type: 'latency',
+      ms: 25,
+      method: 'PUT',
+      path_prefix: '/api/v2/agent_availabilities/agent_statuses/agents',
+    });
     await sim.control('delete', '/requests');
     const rowsBeforeBusy = readAudit(dir).rows.length;
     for (let i = 0; i < BUSY.length; i += 25) {
