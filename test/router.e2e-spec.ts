@@ -1,3 +1,4 @@
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { createHmac } from 'node:crypto';
 import { get } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -22,6 +23,15 @@ describe('the router against the simulator', () => {
     h = await startRouter(NO_BREAKS);
   });
   afterAll(() => h.close());
+
+  it('schedules its sweeps in the scheduler registry, each waiting for its next turn', () => {
+    expect(h.router.get(SchedulerRegistry).getTimeouts().sort()).toEqual([
+      'sync.capacity-rules',
+      'sync.resync',
+      'sync.statuses',
+      'sync.tick',
+    ]);
+  });
 
   it('is healthy once rules are loaded and the first sync is done', async () => {
     const res = await request(h.url).get('/health').expect(200);

@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { RuleSetLoader } from '@app/rules';
 import { WebhookSignatureVerifier, ZendeskModule, type ZendeskClientOptions } from '@app/zendesk';
 import { join } from 'node:path';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './api/health.controller';
 import { LiveEvents } from './api/live.events';
@@ -43,6 +44,7 @@ export class RouterModule {
           },
         }),
         TerminusModule.forRoot({ logger: false }),
+        ScheduleModule.forRoot(),
         ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk }),
       ],
       controllers: [WebhookController, HealthController, MetricsController, RouterApiController],

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { ZendeskClient, ZendeskError } from '@app/zendesk';
 import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
@@ -6,6 +7,9 @@ import { LiveEvents } from '../api/live.events';
 import { RouterMetrics } from '../metrics/router.metrics';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { AgentStateCache, type AgentEventEnvelope } from './agent-state.cache';
+
+/** The sweeps, by their names in the scheduler registry. */
+const SWEEPS = ['sync.resync', 'sync.statuses', 'sync.capacity-rules', 'sync.tick'] as const;
 
 /**
  * List + watch: a full list of agents at start and on the resync interval (the safety net),
@@ -16,7 +20,6 @@ import { AgentStateCache, type AgentEventEnvelope } from './agent-state.cache';
 @Injectable()
 export class AgentSyncService implements OnApplicationShutdown {
   private readonly logger = new Logger('Sync');
-  private readonly timers = new Set<NodeJS.Timeout>();
   private lastResyncAt: number | null = null;
   private stopped = false;
 
@@ -27,6 +30,7 @@ export class AgentSyncService implements OnApplicationShutdown {
     private readonly pipeline: PipelineRunner,
     private readonly metrics: RouterMetrics,
     private readonly live: LiveEvents,
+    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   /**
@@ -37,10 +41,10 @@ export class AgentSyncService implements OnApplicationShutdown {
     await this.refreshStatuses();
     await this.refreshCapacityRules();
     await this.resync();
-    this.every(this.config.sync.resyncIntervalS, () => this.resync());
-    this.every(this.config.sync.statusRefreshS, () => this.refreshStatuses());
-    this.every(this.config.sync.capacityRefreshS, () => this.refreshCapacityRules());
-    this.every(this.config.sync.evaluationIntervalS, () => this.tick());
+    this.every('sync.resync', this.config.sync.resyncIntervalS, () => this.resync());
+    this.every('sync.statuses', this.config.sync.statusRefreshS, () => this.refreshStatuses());
+    this.every('sync.capacity-rules', this.config.sync.capacityRefreshS, () => this.refreshCapacityRules());
+    this.every('sync.tick', this.config.sync.evaluationIntervalS, () => this.tick());
   }
 
   /** Evaluates everything now: every agent, then the capacity rules (time-based rules fire on this). */
@@ -64,7 +68,8 @@ export class AgentSyncService implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const name of SWEEPS)
+      if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
   }
 
   /** Seconds since the last full list succeeded, or null before the first. */
@@ -149,15 +154,18 @@ export class AgentSyncService implements OnApplicationShutdown {
     return [...this.cache.all()].map((a) => a.agentId);
   }
 
-  /** Runs `task` every `seconds`, never overlapping itself. */
-  private every(seconds: number, task: () => Promise<unknown>): void {
+  /**
+   * Runs `task` every `seconds` as a named timeout of the scheduler registry. The next run is
+   * scheduled when the previous one has finished, so a slow sweep never overlaps itself.
+   */
+  private every(name: (typeof SWEEPS)[number], seconds: number, task: () => Promise<unknown>): void {
     const schedule = () => {
       if (this.stopped) return;
       const timer = setTimeout(() => {
-        this.timers.delete(timer);
+        this.scheduler.deleteTimeout(name);
         void task().finally(schedule);
       }, seconds * 1000);
-      this.timers.add(timer);
+      this.scheduler.addTimeout(name, timer);
     };
     schedule();
   }
