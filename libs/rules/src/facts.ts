@@ -25,6 +25,8 @@ export interface FactDefinition {
   /** `params` the condition must give (e.g. which group). */
   readonly params?: Readonly<Record<string, 'number' | 'string'>>;
   readonly unit?: string;
+  /** Its value moves with the clock alone (a duration, the local time): ticks must re-evaluate it. */
+  readonly changesWithTime?: true;
 }
 
 const CHANNEL_STATES = ['online', 'away', 'transfers_only', 'offline'] as const;
@@ -47,6 +49,7 @@ function channelFacts(channel: AgentChannelName): FactDefinition[] {
       scope: 'agent',
       type: 'number',
       unit: 'minutes',
+      changesWithTime: true,
       example: 12,
       description: `Minutes since the ${channel} status last changed.`,
     },
@@ -77,6 +80,7 @@ function channelFacts(channel: AgentChannelName): FactDefinition[] {
       scope: 'agent',
       type: 'number',
       unit: 'minutes',
+      changesWithTime: true,
       example: 25,
       description: `Age of the agent's oldest ${channel} work item; 0 without work.`,
     },
@@ -163,6 +167,7 @@ export const FACTS: readonly FactDefinition[] = [
     scope: 'agent',
     type: 'number',
     unit: 'minutes',
+    changesWithTime: true,
     example: 47,
     description: 'Minutes since the unified status was set.',
   },
@@ -196,6 +201,7 @@ export const FACTS: readonly FactDefinition[] = [
     scope: 'agent',
     type: 'number',
     unit: 'minutes',
+    changesWithTime: true,
     example: 18,
     description: 'Minutes the agent has been online with no work item at all; 0 while working or not online.',
   },
@@ -219,6 +225,7 @@ export const FACTS: readonly FactDefinition[] = [
   },
   {
     name: 'localTime.weekday',
+    changesWithTime: true,
     scope: 'agent',
     type: 'string',
     values: WEEKDAYS,
@@ -227,6 +234,7 @@ export const FACTS: readonly FactDefinition[] = [
   },
   {
     name: 'localTime.hour',
+    changesWithTime: true,
     scope: 'agent',
     type: 'number',
     example: 17,
@@ -234,6 +242,7 @@ export const FACTS: readonly FactDefinition[] = [
   },
   {
     name: 'localTime.minute',
+    changesWithTime: true,
     scope: 'agent',
     type: 'number',
     example: 30,
@@ -241,6 +250,7 @@ export const FACTS: readonly FactDefinition[] = [
   },
   {
     name: 'localTime.time',
+    changesWithTime: true,
     scope: 'agent',
     type: 'string',
     example: '17:30',
@@ -248,6 +258,7 @@ export const FACTS: readonly FactDefinition[] = [
   },
   {
     name: 'localTime.date',
+    changesWithTime: true,
     scope: 'agent',
     type: 'string',
     example: '2026-12-24',

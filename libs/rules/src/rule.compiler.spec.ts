@@ -255,6 +255,70 @@ describe('CompiledRules agrees with json-rules-engine', () => {
     expect(matched).toBeGreaterThan(100);
   });
 
+  it('on a tick, re-evaluates only the rules that change with time and agrees with a full evaluation', () => {
+    const ruleSet = parseRuleSet([
+      {
+        path: 'tick.yaml',
+        text: `timezone: Europe/Berlin
+calendars:
+  business-hours:
+    weekly: [{ days: [mon, tue, wed, thu, fri], from: "08:00", to: "18:00" }]
+statuses: [Break]
+rules:
+  - name: on-break
+    priority: 1
+    when: { fact: status.name, operator: equal, value: Break }
+    then: { set_status: away }
+  - name: busy
+    priority: 2
+    scope: { groups: [2] }
+    when: { fact: messaging.utilization, operator: greaterThan, value: 0.5 }
+    then: { set_status: transfers_only }
+  - name: full-talk
+    priority: 3
+    when: { fact: talk.workItems, operator: greaterThanInclusive, value: { fact: talk.maxCapacity } }
+    then: { set_status: transfers_only }
+  - name: long-break
+    priority: 4
+    when: { all: [{ fact: status.name, operator: equal, value: Break }, { fact: status.minutes, operator: greaterThan, value: 15 }] }
+    then: { set_status: online }
+  - name: after-hours
+    priority: 5
+    when: { not: { fact: calendar.business-hours, operator: equal, value: true } }
+    then: { set_status: offline }
+  - name: idle
+    priority: 6
+    scope: { groups: [3] }
+    when: { fact: idleMinutes, operator: atLeastDuration, value: 10m }
+    then: { set_status: away }
+`,
+      },
+    ]);
+    const rules = new CompiledRules(ruleSet, 'agent');
+    expect(rules.changesWithTime).toEqual([false, false, false, true, true, true]);
+    const evaluator = new RuleEvaluator(ruleSet);
+    const r = random(11);
+    const agentFacts = FACTS.filter((f) => f.scope === 'agent');
+    let changed = 0;
+    for (let sample = 0; sample < 2000; sample++) {
+      const agent = { id: sample, groups: r.pick([[], [2], [3], [2, 3]]) };
+      const before: Record<string, unknown> = {};
+      for (const fact of agentFacts) if (!r.chance(0.05)) before[fact.name] = catalogueValue(r, fact);
+      const at = NOW + Math.floor(r.next() * 7 * 24) * 3_600_000;
+      const previous = rules.match(before, evaluator.timeFacts(at), agent);
+      // The clock moves on: only facts that change with time have new values.
+      const after = { ...before };
+      for (const fact of agentFacts) if (fact.changesWithTime) after[fact.name] = catalogueValue(r, fact);
+      const later = at + Math.floor(r.next() * 12) * 3_600_000;
+      const onTick = rules.matchOnTick(after, evaluator.timeFacts(later), previous, agent);
+      const full = rules.match(after, evaluator.timeFacts(later), agent);
+      expect(onTick).toEqual(full);
+      if (JSON.stringify(full) !== JSON.stringify(previous)) changed++;
+    }
+    // The clock's moves did change outcomes, so the reuse was tested where it matters.
+    expect(changed).toBeGreaterThan(200);
+  });
+
   it('refuses an operator it does not know when the set is compiled', () => {
     const ruleSet = generatedRuleSet(random(1), 0);
     const broken = {

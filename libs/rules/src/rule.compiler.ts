@@ -1,4 +1,4 @@
-import { CALENDAR_FACT_PREFIX } from './facts';
+import { CALENDAR_FACT_PREFIX, factDefinition } from './facts';
 import { CUSTOM_OPERATORS } from './operators';
 import type { Condition, Rule, RuleSet } from './rule-set.model';
 import { inScope, type AgentIdentity, type Facts, type RuleEvaluation } from './rule.evaluator';
@@ -32,7 +32,14 @@ type Matcher = (facts: Facts, time: Facts, k: readonly unknown[], out: boolean[]
  */
 export class CompiledRules {
   readonly rules: readonly Rule[];
+  /**
+   * Per rule: its conditions read a fact that moves with the clock alone (a duration, the local
+   * time, a calendar) or one the catalogue does not know. The others can only change with the
+   * agent's own state.
+   */
+  readonly changesWithTime: readonly boolean[];
   private readonly matcher: Matcher;
+  private readonly tickMatcher: Matcher;
   private readonly constants: unknown[] = [];
   private readonly scoped: boolean[];
 
@@ -49,7 +56,36 @@ export class CompiledRules {
       ...TIME_FACTS,
       ...[...ruleSet.calendars.keys()].map((n) => CALENDAR_FACT_PREFIX + n),
     ]);
+    const calendarNames = new Set(ruleSet.calendars.keys());
+    const isTimeFact = (name: string): boolean => {
+      if (timeFacts.has(name) || name.startsWith(CALENDAR_FACT_PREFIX)) return true;
+      const definition = factDefinition(name, calendarNames);
+      return definition ? definition.changesWithTime === true : true;
+    };
+    this.changesWithTime = this.rules.map((r) => r.enabled && readsAny(r.when, isTimeFact));
     this.matcher = new CodeWriter(timeFacts, this.constants).matcher(this.rules);
+    this.tickMatcher = new CodeWriter(timeFacts, this.constants).matcher(this.rules, this.changesWithTime);
+  }
+
+  /**
+   * `match` when only the clock has moved since `previous` was matched for this agent (its state
+   * unchanged): the rules that change with time are evaluated again, the others keep their
+   * result from `previous`.
+   */
+  matchOnTick(
+    facts: Facts,
+    time: Facts,
+    previous: readonly boolean[],
+    agent?: AgentIdentity,
+    out: boolean[] = new Array<boolean>(this.rules.length),
+  ): boolean[] {
+    for (let i = 0; i < out.length; i++) out[i] = previous[i]!;
+    this.tickMatcher(facts, time, this.constants, out);
+    if (agent) {
+      for (let i = 0; i < out.length; i++)
+        if (out[i] && this.scoped[i] && this.changesWithTime[i]) out[i] = inScope(this.rules[i]!, agent);
+    }
+    return out;
   }
 
   /**
@@ -70,9 +106,19 @@ export class CompiledRules {
     return out;
   }
 
-  /** `match` as evaluations without explanations (ask `RuleEvaluator` for those). */
-  evaluate(facts: Facts, time: Facts, agent?: AgentIdentity): RuleEvaluation[] {
-    const matched = this.match(facts, time, agent);
+  /**
+   * `match` (or `matchOnTick` given `previous`) as evaluations without explanations (ask
+   * `RuleEvaluator` for those).
+   */
+  evaluate(
+    facts: Facts,
+    time: Facts,
+    agent?: AgentIdentity,
+    previous?: readonly boolean[],
+  ): RuleEvaluation[] {
+    const matched = previous
+      ? this.matchOnTick(facts, time, previous, agent)
+      : this.match(facts, time, agent);
     return this.rules.map((rule, i) => ({
       rule,
       applies: rule.enabled && (!agent || !this.scoped[i] || inScope(rule, agent)),
@@ -107,8 +153,11 @@ class CodeWriter {
     private readonly constants: unknown[],
   ) {}
 
-  matcher(rules: readonly Rule[]): Matcher {
-    const body = rules.map((rule, i) => `out[${i}] = ${rule.enabled ? this.condition(rule.when) : 'false'};`);
+  /** The function for `rules`, or only those marked in `only` (the others' `out` is left as is). */
+  matcher(rules: readonly Rule[], only?: readonly boolean[]): Matcher {
+    const body = rules.flatMap((rule, i) =>
+      only && !only[i] ? [] : [`out[${i}] = ${rule.enabled ? this.condition(rule.when) : 'false'};`],
+    );
     const reads = [...this.facts].map(([name, local]) => {
       const source = this.timeFacts.has(name) ? 'time' : 'facts';
       const key = JSON.stringify(name);
@@ -241,6 +290,14 @@ class CodeWriter {
     this.constants.push(value);
     return `k[${this.constants.length - 1}]`;
   }
+}
+
+/** Whether any condition in `condition` reads a fact (as its subject or its value) for which `test` holds. */
+function readsAny(condition: Condition, test: (fact: string) => boolean): boolean {
+  if ('all' in condition) return condition.all.some((c) => readsAny(c, test));
+  if ('any' in condition) return condition.any.some((c) => readsAny(c, test));
+  if ('not' in condition) return readsAny(condition.not, test);
+  return test(condition.fact) || (isFactReference(condition.value) && test(condition.value.fact));
 }
 
 function isFactReference(value: unknown): value is { fact: string; params?: Record<string, unknown> } {

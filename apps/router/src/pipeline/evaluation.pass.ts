@@ -83,6 +83,8 @@ export class EvaluationPass {
   /** Agents online per group this pass (agents already sent away not counted); built when first needed. */
   private onlineByGroup: Map<number, number> | null = null;
   private stopping = false;
+  /** Each agent's last matches, with the version of the agent they were computed for. */
+  private readonly lastMatched = new Map<number, { version: number; matched: boolean[] }>();
   private readonly cancelWrites = new AbortController();
   private readonly routerStatus = new Map<number, number>();
   /** Writes sent but not yet visible in the cache: the events that trail them must not repeat them. */
@@ -158,7 +160,13 @@ export class EvaluationPass {
       try {
         const identity = { id: agentId, groups: agent.groupIds };
         const facts = this.factsOf(agent, now);
-        const evaluations = this.agentRules.evaluate(facts, time, identity);
+        // On a tick, an agent unchanged since its last evaluation keeps the results of the rules
+        // that only its state can change; the rules that change with time are evaluated again.
+        const last = this.lastMatched.get(agentId);
+        const previous =
+          trigger.kind === 'tick' && last?.version === agent.version ? last.matched : undefined;
+        const evaluations = this.agentRules.evaluate(facts, time, identity, previous);
+        this.lastMatched.set(agentId, { version: agent.version, matched: evaluations.map((e) => e.matched) });
         for (const decision of this.planner.plan(`agent:${agentId}`, evaluations, now)) {
           const record = await this.carryOut(agent, decision, trigger);
           if (!record) continue;
