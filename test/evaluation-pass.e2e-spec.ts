@@ -1,11 +1,11 @@
-import { parseRuleSet } from '@app/rules';
-import { ZendeskClient, type UnifiedStatus } from '@app/zendesk';
+import { parseRuleSet, type RuleSet } from '@app/rules';
+import { ZendeskClient, type CapacityRule, type UnifiedStatus } from '@app/zendesk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditStore } from '../apps/router/src/audit/audit.store';
 import { WriteJournal } from '../apps/router/src/pipeline/write.journal';
-import { EvaluationPass } from '../apps/router/src/pipeline/evaluation.pass';
+import { EvaluationPass, type SafetyLimits } from '../apps/router/src/pipeline/evaluation.pass';
 import { AgentStateCache } from '../apps/router/src/sync/agent-state.cache';
 import { startSim, type SimHarness } from './support/sim.harness';
 
@@ -49,33 +49,69 @@ async function idleOnline(sim: SimHarness, agentIds: number[], groupIds?: number
   }
 }
 
-describe('an evaluation pass against the simulator', () => {
-  let sim: SimHarness;
-  let client: ZendeskClient;
+/** A simulator, a client on it and a fresh audit file per test, reset before each test. */
+function simulatorWithAudit(
+  agentCount: number,
+  prepare: (sim: SimHarness) => Promise<void> = async () => {},
+) {
+  const env = {} as { sim: SimHarness; client: ZendeskClient; audit: AuditStore; statuses: UnifiedStatus[] };
   let dir: string;
-  let audit: AuditStore;
-  let statuses: UnifiedStatus[];
-
   beforeAll(async () => {
-    sim = await startSim({ agentCount: 5, rateLimitPerMin: 100_000 });
-    client = new ZendeskClient({ baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } });
+    env.sim = await startSim({ agentCount, rateLimitPerMin: 100_000 });
+    env.client = new ZendeskClient({
+      baseUrl: env.sim.url,
+      auth: { type: 'oauth', accessToken: 'sim-oauth-token' },
+    });
   });
   afterAll(async () => {
-    client.close();
-    await sim.close();
+    env.client.close();
+    await env.sim.close();
   });
   beforeEach(async () => {
-    await sim.control('post', '/reset', {});
+    await env.sim.control('post', '/reset', { agents: agentCount });
+    await prepare(env.sim);
+    env.statuses = await env.client.listStatuses();
+    dir = mkdtempSync(join(tmpdir(), 'pass-'));
+    env.audit = new AuditStore(join(dir, 'audit.sqlite'));
+  });
+  afterEach(() => {
+    env.audit.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return env;
+}
+
+/** A pass over `ruleSet` (as after a start: its own cache and journal) at the time `now` holds. */
+function newPass(
+  env: { client: ZendeskClient; audit: AuditStore; statuses: UnifiedStatus[] },
+  ruleSet: RuleSet,
+  options: {
+    now?: { value: number };
+    safety?: SafetyLimits;
+    onCapacityRuleChanged?: (rule: CapacityRule) => void;
+  } = {},
+) {
+  const cache = new AgentStateCache();
+  const now = options.now ?? { value: T0 };
+  const pass = new EvaluationPass(ruleSet, () => env.statuses, {
+    cache,
+    client: env.client,
+    audit: env.audit,
+    journal: new WriteJournal(env.audit),
+    enforce: true,
+    safety: options.safety ?? NO_LIMITS,
+    paused: () => false,
+    now: options.now ? () => now.value : Date.now,
+    onCapacityRuleChanged: options.onCapacityRuleChanged,
+  });
+  return { cache, now, pass };
+}
+
+describe('an evaluation pass against the simulator', () => {
+  const env = simulatorWithAudit(5, async (sim) => {
     await sim.freezeClock(new Date(T0).toISOString());
     // The agent is online on messaging with no work at all.
     await idleOnline(sim, [AGENT]);
-    statuses = await client.listStatuses();
-    dir = mkdtempSync(join(tmpdir(), 'pass-'));
-    audit = new AuditStore(join(dir, 'audit.sqlite'));
-  });
-  afterEach(() => {
-    audit.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function runAt(
@@ -85,23 +121,12 @@ describe('an evaluation pass against the simulator', () => {
     now: { value: number },
   ) {
     now.value = T0 + minutes * MINUTE;
-    cache.applySnapshot(await client.getAgentAvailability(AGENT), now.value);
+    cache.applySnapshot(await env.client.getAgentAvailability(AGENT), now.value);
     return pass.run([[AGENT, { kind: 'tick', at: now.value }]]);
   }
 
   it('sets an idle messaging agent away once `for` has passed, and records why', async () => {
-    const cache = new AgentStateCache();
-    const now = { value: T0 };
-    const pass = new EvaluationPass(RULES('enforce'), () => statuses, {
-      cache,
-      client,
-      audit,
-      journal: new WriteJournal(audit),
-      enforce: true,
-      safety: NO_LIMITS,
-      paused: () => false,
-      now: () => now.value,
-    });
+    const { cache, now, pass } = newPass(env, RULES('enforce'), { now: { value: T0 } });
     expect(await runAt(pass, cache, 10, now)).toEqual([]); // idle 10 minutes: no match
     expect(await runAt(pass, cache, 16, now)).toEqual([]); // matches; `for` starts
     const [decision] = await runAt(pass, cache, 21, now);
@@ -117,9 +142,9 @@ describe('an evaluation pass against the simulator', () => {
       idleMinutes: 21,
     });
 
-    const agent = await client.getAgentAvailability(AGENT);
+    const agent = await env.client.getAgentAvailability(AGENT);
     expect(agent.status).toMatchObject({ name: 'away', reason: 'PUBLIC_API' });
-    const stored = audit.decisions({ agentId: AGENT }).decisions;
+    const stored = env.audit.decisions({ agentId: AGENT }).decisions;
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
       outcome: 'applied',
@@ -129,89 +154,36 @@ describe('an evaluation pass against the simulator', () => {
   });
 
   it('changes nothing in shadow mode, and records what it would have done', async () => {
-    const cache = new AgentStateCache();
-    const now = { value: T0 };
-    const pass = new EvaluationPass(RULES('shadow'), () => statuses, {
-      cache,
-      client,
-      audit,
-      journal: new WriteJournal(audit),
-      enforce: true,
-      safety: NO_LIMITS,
-      paused: () => false,
-      now: () => now.value,
-    });
+    const { cache, now, pass } = newPass(env, RULES('shadow'), { now: { value: T0 } });
     await runAt(pass, cache, 16, now);
-    await sim.control('delete', '/requests');
+    await env.sim.control('delete', '/requests');
     const [decision] = await runAt(pass, cache, 21, now);
     expect(decision).toMatchObject({ outcome: 'shadow', reason: 'the rule is in shadow mode' });
-    const writes = (await sim.control('get', '/requests')).body.requests.filter(
+    const writes = (await env.sim.control('get', '/requests')).body.requests.filter(
       (r: { method: string }) => r.method !== 'GET',
     );
     expect(writes).toEqual([]);
-    expect((await client.getAgentAvailability(AGENT)).status?.name).toBe('online');
+    expect((await env.client.getAgentAvailability(AGENT)).status?.name).toBe('online');
   });
 
   it('keeps `for` timers across a restart through the audit store', async () => {
     const now = { value: T0 };
-    const firstCache = new AgentStateCache();
-    const first = new EvaluationPass(RULES('enforce'), () => statuses, {
-      cache: firstCache,
-      client,
-      audit,
-      journal: new WriteJournal(audit),
-      enforce: true,
-      safety: NO_LIMITS,
-      paused: () => false,
-      now: () => now.value,
-    });
-    await runAt(first, firstCache, 16, now);
+    const first = newPass(env, RULES('enforce'), { now });
+    await runAt(first.pass, first.cache, 16, now);
     // A new pass (as after a restart) picks the pending timer up from the store: it fires at +21m, not +26m.
-    const cache = new AgentStateCache();
-    const second = new EvaluationPass(RULES('enforce'), () => statuses, {
-      cache,
-      client,
-      audit,
-      journal: new WriteJournal(audit),
-      enforce: true,
-      safety: NO_LIMITS,
-      paused: () => false,
-      now: () => now.value,
-    });
+    const { cache, pass: second } = newPass(env, RULES('enforce'), { now });
     const [decision] = await runAt(second, cache, 21, now);
     expect(decision).toMatchObject({ outcome: 'applied' });
   });
 });
 
 describe('safety limits in an evaluation pass', () => {
-  let sim: SimHarness;
-  let client: ZendeskClient;
-  let dir: string;
-  let audit: AuditStore;
-  let statuses: UnifiedStatus[];
   const AGENTS = [0, 1, 2, 3, 4].map((i) => AGENT + i);
   const GROUP = 360_001_000_003;
-
-  beforeAll(async () => {
-    sim = await startSim({ agentCount: 5, rateLimitPerMin: 100_000 });
-    client = new ZendeskClient({ baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } });
-  });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
-  beforeEach(async () => {
-    await sim.control('post', '/reset', {});
+  const env = simulatorWithAudit(5, async (sim) => {
     await sim.freezeClock(new Date(T0).toISOString());
     // Five idle agents online in one group, each set online by a person at T0.
     await idleOnline(sim, AGENTS, [GROUP]);
-    statuses = await client.listStatuses();
-    dir = mkdtempSync(join(tmpdir(), 'safety-'));
-    audit = new AuditStore(join(dir, 'audit.sqlite'));
-  });
-  afterEach(() => {
-    audit.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function passAt(
@@ -221,25 +193,11 @@ describe('safety limits in an evaluation pass', () => {
     now: { value: number },
   ) {
     now.value = T0 + minutes * MINUTE;
-    for (const id of AGENTS) cache.applySnapshot(await client.getAgentAvailability(id), now.value);
+    for (const id of AGENTS) cache.applySnapshot(await env.client.getAgentAvailability(id), now.value);
     return pass.run(AGENTS.map((id) => [id, { kind: 'tick', at: now.value }] as const));
   }
 
-  function setUp(safety: { humanHoldS: number; maxChangesPerMin: number; minOnlinePerGroup: number }) {
-    const cache = new AgentStateCache();
-    const now = { value: T0 };
-    const pass = new EvaluationPass(RULES('enforce'), () => statuses, {
-      cache,
-      client,
-      audit,
-      journal: new WriteJournal(audit),
-      enforce: true,
-      safety,
-      paused: () => false,
-      now: () => now.value,
-    });
-    return { cache, now, pass };
-  }
+  const setUp = (safety: SafetyLimits) => newPass(env, RULES('enforce'), { now: { value: T0 }, safety });
 
   it('leaves an agent a person just set alone for the hold, recording it once', async () => {
     const { cache, now, pass } = setUp({ humanHoldS: 1_800, maxChangesPerMin: 100, minOnlinePerGroup: 0 });
@@ -270,7 +228,7 @@ describe('safety limits in an evaluation pass', () => {
       'suppressed',
     ]);
     expect(decisions[2]!.reason).toBe('safety limit: 2 status changes in the last minute (at most 2)');
-    const writes = (await sim.control('get', '/requests')).body.requests.filter(
+    const writes = (await env.sim.control('get', '/requests')).body.requests.filter(
       (r: { method: string }) => r.method === 'PUT',
     );
     expect(writes).toHaveLength(2);
@@ -289,16 +247,12 @@ describe('safety limits in an evaluation pass', () => {
     ]);
     expect(decisions[2]!.reason).toBe(`safety limit: group ${GROUP} would have 2 agents online (at least 3)`);
     const online = [];
-    for (const id of AGENTS) online.push((await client.getAgentAvailability(id)).status?.name);
+    for (const id of AGENTS) online.push((await env.client.getAgentAvailability(id)).status?.name);
     expect(online.filter((s) => s === 'online')).toHaveLength(3);
   });
 });
 
 describe('capacity rules in an evaluation pass', () => {
-  let sim: SimHarness;
-  let client: ZendeskClient;
-  let dir: string;
-  let audit: AuditStore;
   const AGENTS = [0, 1, 2].map((i) => AGENT + i);
   const SURGE = parseRuleSet([
     {
@@ -311,56 +265,31 @@ describe('capacity rules in an evaluation pass', () => {
     },
   ]);
 
-  beforeAll(async () => {
-    sim = await startSim({ agentCount: 3, rateLimitPerMin: 100_000 });
-    client = new ZendeskClient({ baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' } });
-  });
-  afterAll(async () => {
-    client.close();
-    await sim.close();
-  });
-  beforeEach(async () => {
-    await sim.control('post', '/reset', { agents: 3 });
-    dir = mkdtempSync(join(tmpdir(), 'capacity-'));
-    audit = new AuditStore(join(dir, 'audit.sqlite'));
-  });
-  afterEach(() => {
-    audit.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const env = simulatorWithAudit(3);
 
   async function refresh(cache: AgentStateCache) {
-    for (const id of AGENTS) cache.applySnapshot(await client.getAgentAvailability(id), Date.now());
+    for (const id of AGENTS) cache.applySnapshot(await env.client.getAgentAvailability(id), Date.now());
   }
   const defaultRule = async () =>
-    (await client.listCapacityRules()).find((r) => r.name === 'Default capacity')!;
+    (await env.client.listCapacityRules()).find((r) => r.name === 'Default capacity')!;
 
   it('raises capacity while the condition holds and restores the recorded baseline after', async () => {
-    const cache = new AgentStateCache();
-    let rules = await client.listCapacityRules();
-    const pass = new EvaluationPass(SURGE, () => [], {
-      cache,
-      client,
-      audit,
-      journal: new WriteJournal(audit),
-      enforce: true,
-      safety: NO_LIMITS,
-      paused: () => false,
-      now: Date.now,
+    let rules = await env.client.listCapacityRules();
+    const { cache, pass } = newPass(env, SURGE, {
       onCapacityRuleChanged: (rule) => (rules = [...rules.filter((r) => r.id !== rule.id), rule]),
     });
     const baseline = (await defaultRule()).capacities;
-    await idleOnline(sim, AGENTS);
+    await idleOnline(env.sim, AGENTS);
     await refresh(cache);
 
     const [raised] = await pass.runAccount(rules, { kind: 'tick', at: Date.now() });
     expect(raised).toMatchObject({ target: 'capacity:Default capacity', rule: 'surge', outcome: 'applied' });
     expect((await defaultRule()).capacities).toEqual({ ...baseline, messaging: 5 });
-    expect(audit.state('baselines')).toEqual({ 'Default capacity': { messaging: baseline.messaging } });
+    expect(env.audit.state('baselines')).toEqual({ 'Default capacity': { messaging: baseline.messaging } });
     // Still holding: nothing new to do or record.
     expect(await pass.runAccount(rules, { kind: 'tick', at: Date.now() })).toEqual([]);
 
-    await sim.control('put', `/agents/${AGENTS[0]}`, { status_id: 2 });
+    await env.sim.control('put', `/agents/${AGENTS[0]}`, { status_id: 2 });
     await refresh(cache);
     const [restored] = await pass.runAccount(rules, { kind: 'tick', at: Date.now() });
     expect(restored).toMatchObject({
@@ -369,6 +298,6 @@ describe('capacity rules in an evaluation pass', () => {
       reason: 'Default capacity restored to its baseline',
     });
     expect((await defaultRule()).capacities).toEqual(baseline);
-    expect(audit.state('baselines')).toEqual({});
+    expect(env.audit.state('baselines')).toEqual({});
   });
 });
