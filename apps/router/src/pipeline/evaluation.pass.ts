@@ -156,7 +156,10 @@ export class EvaluationPass {
       // the next start (nothing is lost: the rules are level-triggered).
       if (this.stopping) break;
       const agent = this.deps.cache.get(agentId);
-      if (!agent) continue;
+      if (!agent) {
+        this.lastMatched.delete(agentId);
+        continue;
+      }
       try {
         const identity = { id: agentId, groups: agent.groupIds };
         const facts = this.factsOf(agent, now);
