@@ -6,13 +6,12 @@
  * RSS of an idle Node process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, ratio, type Bench } from './report';
 import { NO_BREAKS, freePort } from './router.process';
-import { startSimulator, type RunningSimulator } from './simulator.process';
+import { bareListMs, startSimulator, type RunningSimulator } from './simulator.process';
 
 const ROUTER_MAIN = join(__dirname, '..', 'apps', 'router', 'src', 'main.js');
 
@@ -27,16 +26,6 @@ async function idleNodeRssMb(): Promise<number> {
   const rss = rssMb(child.pid!);
   child.kill();
   return rss;
-}
-
-async function bareListMs(sim: RunningSimulator): Promise<number> {
-  const started = performance.now();
-  let next: string | undefined = `${sim.url}/api/v2/agent_availabilities?page%5Bsize%5D=100`;
-  while (next) {
-    const res = await fetch(next, { headers: { Authorization: 'Bearer sim-oauth-token' } });
-    next = ((await res.json()) as { links: { next?: string } }).links.next;
-  }
-  return performance.now() - started;
 }
 
 async function startRouter(

@@ -10,7 +10,7 @@
  */
 import { ZendeskClient } from '@app/zendesk';
 import { median, type Bench } from './report';
-import { startSimulator, type RunningSimulator } from './simulator.process';
+import { bareListMs, startSimulator, type RunningSimulator } from './simulator.process';
 
 const AUTH = { type: 'api_token', email: 'admin@example.com', token: 'sim-admin-token' } as const;
 const DEFAULT_BUDGET_PER_MIN = 180;
@@ -28,17 +28,6 @@ async function clientResync(sim: RunningSimulator): Promise<{ ms: number; agents
   } finally {
     client.close();
   }
-}
-
-async function fetchResync(sim: RunningSimulator): Promise<number> {
-  const authorization = `Basic ${Buffer.from(`${AUTH.email}/token:${AUTH.token}`).toString('base64')}`;
-  const started = performance.now();
-  let next: string | undefined = `${sim.url}/api/v2/agent_availabilities?page%5Bsize%5D=${PAGE_SIZE}`;
-  while (next) {
-    const res = await fetch(next, { headers: { Authorization: authorization } });
-    next = ((await res.json()) as { links: { next?: string } }).links.next;
-  }
-  return performance.now() - started;
 }
 
 /** Time for `requests` at the budget: the first window's worth go at once, then one window per batch. */
@@ -62,7 +51,7 @@ export const resyncBench: Bench = async ({ quick }) => {
         if (run.agents !== agents) throw new Error(`resync saw ${run.agents} of ${agents} agents`);
         requests = await sim.requestCount();
         clientRuns.push(run.ms);
-        fetchRuns.push(await fetchResync(sim));
+        fetchRuns.push(await bareListMs(sim));
       }
       const clientMs = median(clientRuns);
       const fetchMs = median(fetchRuns);

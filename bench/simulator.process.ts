@@ -69,3 +69,14 @@ export async function startSimulator(
       }),
   };
 }
+
+/** The whole agent list walked with plain `fetch` and `JSON.parse`, 100 per page: the bare cost of a full list. */
+export async function bareListMs(sim: RunningSimulator): Promise<number> {
+  const started = performance.now();
+  let next: string | undefined = `${sim.url}/api/v2/agent_availabilities?page%5Bsize%5D=100`;
+  while (next) {
+    const res = await fetch(next, { headers: { Authorization: 'Bearer sim-oauth-token' } });
+    next = ((await res.json()) as { links: { next?: string } }).links.next;
+  }
+  return performance.now() - started;
+}

@@ -1,17 +1,11 @@
-import { CALENDAR_FACT_PREFIX, factDefinition } from './facts';
+import { CALENDAR_FACT_PREFIX, FACTS, factDefinition } from './facts';
 import { CUSTOM_OPERATORS } from './operators';
 import type { Condition, Rule, RuleSet } from './rule-set.model';
 import { inScope, type AgentIdentity, type Facts, type RuleEvaluation } from './rule.evaluator';
 import { parseClock, parseDuration } from './time';
 
-/** Time facts come from the clock, once per pass; every other fact from the agent (or account). */
-const TIME_FACTS = [
-  'localTime.weekday',
-  'localTime.hour',
-  'localTime.minute',
-  'localTime.time',
-  'localTime.date',
-];
+/** Time facts come from the clock, once per pass (`RuleEvaluator.timeFacts`); every other fact from the agent (or account). */
+const TIME_FACTS = FACTS.filter((f) => f.name.startsWith('localTime.')).map((f) => f.name);
 
 /** The body of one generated function: matches of every rule of one kind, written into `out`. */
 type Matcher = (facts: Facts, time: Facts, k: readonly unknown[], out: boolean[]) => void;
@@ -58,7 +52,7 @@ export class CompiledRules {
     ]);
     const calendarNames = new Set(ruleSet.calendars.keys());
     const isTimeFact = (name: string): boolean => {
-      if (timeFacts.has(name) || name.startsWith(CALENDAR_FACT_PREFIX)) return true;
+      if (name.startsWith(CALENDAR_FACT_PREFIX)) return true;
       const definition = factDefinition(name, calendarNames);
       return definition ? definition.changesWithTime === true : true;
     };
@@ -116,15 +110,12 @@ export class CompiledRules {
     agent?: AgentIdentity,
     previous?: readonly boolean[],
   ): RuleEvaluation[] {
-    const matched = previous
-      ? this.matchOnTick(facts, time, previous, agent)
-      : this.match(facts, time, agent);
-    return this.rules.map((rule, i) => ({
-      rule,
-      applies: rule.enabled && (!agent || !this.scoped[i] || inScope(rule, agent)),
-      matched: matched[i]!,
-      explanation: null,
-    }));
+    // Matched without scope, then scoped once here (a `previous` result is already scoped).
+    const matched = previous ? this.matchOnTick(facts, time, previous) : this.match(facts, time);
+    return this.rules.map((rule, i) => {
+      const applies = rule.enabled && (!agent || !this.scoped[i] || inScope(rule, agent));
+      return { rule, applies, matched: applies && matched[i]!, explanation: null };
+    });
   }
 }
 

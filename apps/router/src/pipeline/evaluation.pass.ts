@@ -170,13 +170,13 @@ export class EvaluationPass {
           trigger.kind === 'tick' && last?.version === agent.version ? last.matched : undefined;
         const evaluations = this.agentRules.evaluate(facts, time, identity, previous);
         this.lastMatched.set(agentId, { version: agent.version, matched: evaluations.map((e) => e.matched) });
+        // The reference engine explains this agent once, and only if a decision is recorded.
+        let explained: Promise<RuleEvaluation[]> | undefined;
         for (const decision of this.planner.plan(`agent:${agentId}`, evaluations, now)) {
           const record = await this.carryOut(agent, decision, trigger);
           if (!record) continue;
-          const explanation =
-            (await this.evaluator.evaluateAgent(identity, facts, now)).find(
-              (e) => e.rule.name === record.rule,
-            )?.explanation ?? null;
+          explained ??= this.evaluator.evaluateAgent(identity, facts, now);
+          const explanation = (await explained).find((e) => e.rule.name === record.rule)?.explanation ?? null;
           const full = { ...record, explanation, facts: usedFacts(explanation) };
           all.push(full);
           // A write's outcome is committed as soon as Zendesk has answered: a crash later in the

@@ -22,7 +22,10 @@ import { coalesceWhileBusy, type BatchDone } from './coalesce-while-busy';
 import { WriteJournal } from './write.journal';
 
 /** Something to evaluate: one agent, or the capacity rules (the account as a whole). */
-type Change = { agentId: number; trigger: Trigger } | { agentId: null; trigger: Trigger };
+interface Change {
+  agentId: number | null;
+  trigger: Trigger;
+}
 
 /**
  * The evaluation pipeline. Changes (webhook events, resyncs, the clock) flow through one RxJS
