@@ -12,6 +12,20 @@ export type FactType = 'number' | 'string' | 'boolean' | 'number[]' | 'string[]'
 /** Whether a fact describes one agent (agent rules) or the whole account (capacity rules). */
 export type FactScope = 'agent' | 'account';
 
+/** The least and the greatest value of a number fact, both included. */
+export interface FactRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Counts and durations: never negative, no upper bound. */
+const NOT_NEGATIVE: FactRange = { min: 0, max: Infinity };
+/**
+ * Work items over capacity. Above 1 when work is assigned by hand beyond capacity; 10 times the
+ * capacity is far past anything routing allows, so a larger value is a percentage written as such.
+ */
+const RATIO: FactRange = { min: 0, max: 10 };
+
 /** One entry of the fact catalogue: what rule authors can write in `fact:`. */
 export interface FactDefinition {
   readonly name: string;
@@ -24,7 +38,13 @@ export interface FactDefinition {
   readonly values?: readonly string[];
   /** `params` the condition must give (e.g. which group). */
   readonly params?: Readonly<Record<string, 'number' | 'string'>>;
+  /** What a number measures: `minutes`, or `ratio` (a share: 0.85 means 85%, 1 means full). */
   readonly unit?: string;
+  /**
+   * Every value the fact can take, bounds included (`max` may be `Infinity`): `rules check`
+   * refuses a comparison with a value outside it, which could never hold or would always hold.
+   */
+  readonly range?: FactRange;
   /** Its value moves with the clock alone (a duration, the local time): ticks must re-evaluate it. */
   readonly changesWithTime?: true;
 }
@@ -49,6 +69,7 @@ function channelFacts(channel: AgentChannelName): FactDefinition[] {
       scope: 'agent',
       type: 'number',
       unit: 'minutes',
+      range: NOT_NEGATIVE,
       changesWithTime: true,
       example: 12,
       description: `Minutes since the ${channel} status last changed.`,
@@ -57,6 +78,7 @@ function channelFacts(channel: AgentChannelName): FactDefinition[] {
       name: `${channel}.workItems`,
       scope: 'agent',
       type: 'number',
+      range: NOT_NEGATIVE,
       example: 2,
       description: `Work items assigned to the agent on ${channel}.`,
     },
@@ -64,6 +86,7 @@ function channelFacts(channel: AgentChannelName): FactDefinition[] {
       name: `${channel}.maxCapacity`,
       scope: 'agent',
       type: 'number',
+      range: NOT_NEGATIVE,
       example: 3,
       description: `The most work items routing gives the agent on ${channel} (from the agent's capacity rule).`,
     },
@@ -72,6 +95,7 @@ function channelFacts(channel: AgentChannelName): FactDefinition[] {
       scope: 'agent',
       type: 'number',
       unit: 'ratio',
+      range: RATIO,
       example: 0.67,
       description: `${channel}.workItems / ${channel}.maxCapacity (0 when the capacity is 0); above 1 when assigned by hand beyond capacity.`,
     },
@@ -80,6 +104,7 @@ function channelFacts(channel: AgentChannelName): FactDefinition[] {
       scope: 'agent',
       type: 'number',
       unit: 'minutes',
+      range: NOT_NEGATIVE,
       changesWithTime: true,
       example: 25,
       description: `Age of the agent's oldest ${channel} work item; 0 without work.`,
@@ -93,6 +118,7 @@ function accountChannelFacts(channel: AgentChannelName): FactDefinition[] {
       name: `account.${channel}.agentsOnline`,
       scope: 'account',
       type: 'number',
+      range: NOT_NEGATIVE,
       example: 42,
       description: `Agents whose ${channel} status is online.`,
     },
@@ -100,6 +126,7 @@ function accountChannelFacts(channel: AgentChannelName): FactDefinition[] {
       name: `account.${channel}.workItems`,
       scope: 'account',
       type: 'number',
+      range: NOT_NEGATIVE,
       example: 97,
       description: `Work items on ${channel} across all agents.`,
     },
@@ -108,6 +135,7 @@ function accountChannelFacts(channel: AgentChannelName): FactDefinition[] {
       scope: 'account',
       type: 'number',
       unit: 'ratio',
+      range: RATIO,
       example: 0.82,
       description: `Work items over capacity, summed over agents online on ${channel}.`,
     },
@@ -115,6 +143,7 @@ function accountChannelFacts(channel: AgentChannelName): FactDefinition[] {
       name: `account.${channel}.agentsAtCapacity`,
       scope: 'account',
       type: 'number',
+      range: NOT_NEGATIVE,
       example: 12,
       description: `Online ${channel} agents with as many work items as their capacity, or more.`,
     },
@@ -167,6 +196,7 @@ export const FACTS: readonly FactDefinition[] = [
     scope: 'agent',
     type: 'number',
     unit: 'minutes',
+    range: NOT_NEGATIVE,
     changesWithTime: true,
     example: 47,
     description: 'Minutes since the unified status was set.',
@@ -193,6 +223,7 @@ export const FACTS: readonly FactDefinition[] = [
     name: 'workItems',
     scope: 'agent',
     type: 'number',
+    range: NOT_NEGATIVE,
     example: 4,
     description: 'Work items on all channels.',
   },
@@ -201,6 +232,7 @@ export const FACTS: readonly FactDefinition[] = [
     scope: 'agent',
     type: 'number',
     unit: 'minutes',
+    range: NOT_NEGATIVE,
     changesWithTime: true,
     example: 18,
     description: 'Minutes the agent has been online with no work item at all; 0 while working or not online.',
@@ -210,6 +242,7 @@ export const FACTS: readonly FactDefinition[] = [
     name: 'group.agentsOnline',
     scope: 'account',
     type: 'number',
+    range: NOT_NEGATIVE,
     params: { group: 'number', channel: 'string' },
     example: 5,
     description: 'Agents of one group online on one channel (params: group id, channel).',
@@ -218,6 +251,7 @@ export const FACTS: readonly FactDefinition[] = [
     name: 'capacityRule.capacity',
     scope: 'account',
     type: 'number',
+    range: NOT_NEGATIVE,
     params: { rule: 'string', channel: 'string' },
     example: 3,
     description:
@@ -237,6 +271,7 @@ export const FACTS: readonly FactDefinition[] = [
     changesWithTime: true,
     scope: 'agent',
     type: 'number',
+    range: { min: 0, max: 23 },
     example: 17,
     description: "Hour (0-23) in the rule set's time zone.",
   },
@@ -245,6 +280,7 @@ export const FACTS: readonly FactDefinition[] = [
     changesWithTime: true,
     scope: 'agent',
     type: 'number',
+    range: { min: 0, max: 59 },
     example: 30,
     description: "Minute of the hour in the rule set's time zone.",
   },

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FACTS } from './facts';
 import { formatProblem, RuleSetError } from './rule-set.errors';
 import { parseRuleSet, type RuleFile } from './rule-set.parser';
 
@@ -129,5 +130,81 @@ calendars:
       'r.yaml:11:60: value must be a number to compare with agent.groups (got "7")',
       'r.yaml:13:42: operator contains does not apply to idleMinutes, which is a number',
     ]);
+  });
+});
+
+describe('values a fact never takes', () => {
+  it('accepts values at the edges of a range and comparisons that can go either way', () => {
+    const rules = `rules:
+  - name: edges
+    priority: 1
+    when:
+      all:
+        - { fact: idleMinutes, operator: greaterThanInclusive, value: 0 }
+        - { fact: idleMinutes, operator: atLeastDuration, value: 0m }
+        - { fact: localTime.hour, operator: lessThanInclusive, value: 23 }
+        - { fact: localTime.hour, operator: in, value: [0, 23] }
+        - { fact: localTime.minute, operator: notEqual, value: 59 }
+        - { fact: messaging.utilization, operator: greaterThan, value: 1.2 }
+        - { fact: messaging.utilization, operator: lessThan, value: 10 }
+        - { fact: messaging.workItems, operator: equal, value: 0 }
+        - { fact: messaging.workItems, operator: greaterThanInclusive, value: { fact: messaging.maxCapacity } }
+        - { fact: localTime.time, operator: timeBetween, value: ['00:00', '24:00'] }
+        - { fact: localTime.time, operator: timeBetween, value: ['22:00', '06:00'] }
+    then: { set_status: away }
+  - name: surge
+    when:
+      all:
+        - { fact: account.support.utilization, operator: greaterThanInclusive, value: 0.85 }
+        - { fact: capacityRule.capacity, operator: lessThan, value: 5, params: { rule: Default, channel: email } }
+    then: { set_capacity: { rule: Default, capacities: { email: 5 } } }
+`;
+    expect(problemsOf([file('r.yaml', rules)])).toEqual([]);
+  });
+
+  it('reports every comparison that never or always holds at its value, with how to write a ratio', () => {
+    const rules = `rules:
+  - name: agent
+    when:
+      all:
+        - { fact: support.utilization, operator: lessThanInclusive, value: 85 }
+        - { fact: talk.utilization, operator: notIn, value: [0.5, 150] }
+        - { fact: localTime.hour, operator: lessThan, value: 24 }
+        - { fact: localTime.hour, operator: greaterThan, value: 23 }
+        - { fact: status.minutes, operator: lessThanDuration, value: 0m }
+        - { fact: messaging.workItems, operator: notEqual, value: -1 }
+    then: { set_status: away }
+  - name: account
+    when:
+      all:
+        - { fact: account.talk.utilization, operator: greaterThanInclusive, value: 12 }
+        - { fact: group.agentsOnline, operator: lessThan, value: 0, params: { group: 7, channel: talk } }
+    then: { set_capacity: { rule: Default, capacities: { voice: 1 } } }
+`;
+    expect(problemsOf([file('r.yaml', rules)])).toEqual([
+      'r.yaml:5:76: support.utilization lessThanInclusive 85 is always true: support.utilization is a ratio from 0 to 10; write 0.85 for 85%',
+      'r.yaml:6:61: 150 is never a value of talk.utilization (a ratio from 0 to 10; write 1.5 for 150%)',
+      'r.yaml:7:62: localTime.hour lessThan 24 is always true: localTime.hour is from 0 to 23',
+      'r.yaml:8:65: localTime.hour greaterThan 23 can never be true: localTime.hour is from 0 to 23',
+      'r.yaml:9:70: status.minutes lessThanDuration "0m" can never be true: status.minutes is never negative',
+      'r.yaml:10:67: -1 is never a value of messaging.workItems (never negative)',
+      'r.yaml:15:84: account.talk.utilization greaterThanInclusive 12 can never be true: account.talk.utilization is a ratio from 0 to 10; write 0.12 for 12%',
+      'r.yaml:16:66: group.agentsOnline lessThan 0 can never be true: group.agentsOnline is never negative',
+    ]);
+  });
+
+  it('has a range for every minutes, ratio and local-time number in the catalogue, around its example', () => {
+    const numbers = FACTS.filter((f) => f.type === 'number');
+    const needRange = numbers.filter(
+      (f) =>
+        f.unit !== undefined || f.name.startsWith('localTime.') || /workItems|agents|apacity/i.test(f.name),
+    );
+    expect(needRange.filter((f) => !f.range).map((f) => f.name)).toEqual([]);
+    expect(
+      numbers.filter(
+        (f) => f.range && !(f.range.min <= (f.example as number) && (f.example as number) <= f.range.max),
+      ),
+    ).toEqual([]);
+    expect(FACTS.filter((f) => f.range && f.type !== 'number').map((f) => f.name)).toEqual([]);
   });
 });

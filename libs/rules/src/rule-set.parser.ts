@@ -11,7 +11,7 @@ import {
   type FactDefinition,
   type FactScope,
 } from './facts';
-import { OPERATORS } from './operators';
+import { OPERATORS, type OperatorDefinition } from './operators';
 import { didYouMean, RuleSetError, type RuleSetProblem } from './rule-set.errors';
 import {
   DEFAULT_STATUSES,
@@ -30,6 +30,7 @@ import {
   type Weekday,
   type WeeklyWindow,
 } from './time';
+import { comparisonProblem, emptyWindowProblem, outOfRangeProblem } from './value-range';
 
 /** One rule file: its path (as reported in problems) and its text. */
 export interface RuleFile {
@@ -521,7 +522,7 @@ function readFactCondition(at: At, context: Context, scope: FactScope): Conditio
         `operator ${operator.name} does not apply to ${fact.name}, which is ${article(fact.type)}`,
       );
     } else {
-      checkValue(valueAt, fact, operator.value, context, scope);
+      checkValue(valueAt, fact, operator, context, scope);
     }
   }
   if (at.file.problems.length > before || !fact || !operator) return null;
@@ -598,19 +599,28 @@ function readParams(
   return out;
 }
 
-function checkValue(at: At, fact: FactDefinition, expects: string, context: Context, scope: FactScope): void {
+function checkValue(
+  at: At,
+  fact: FactDefinition,
+  operator: OperatorDefinition,
+  context: Context,
+  scope: FactScope,
+): void {
   const value = at.value;
   if (isFactReference(value)) {
     const other = factDefinition(value.fact, context.calendars);
     if (!other || !factUsableIn(other, scope))
       at.problem(`value refers to unknown or unusable fact ${JSON.stringify(value.fact)}`);
-    else if (other.type !== fact.type && expects !== 'element')
+    else if (other.type !== fact.type && operator.value !== 'element')
       at.problem(`${fact.name} (${fact.type}) cannot be compared with ${other.name} (${other.type})`);
     return;
   }
   const scalar = fact.type.replace('[]', '');
   const sameType = (v: unknown) => typeof v === scalar;
-  switch (expects) {
+  const report = (problem: string | null) => {
+    if (problem !== null) at.problem(problem);
+  };
+  switch (operator.value) {
     case 'same':
     case 'element':
       if (!sameType(value))
@@ -622,6 +632,7 @@ function checkValue(at: At, fact: FactDefinition, expects: string, context: Cont
     case 'number':
       if (typeof value !== 'number')
         at.problem(`value must be a number to compare with ${fact.name} (got ${JSON.stringify(value)})`);
+      else report(comparisonProblem(fact, operator.name, value));
       return;
     case 'list-of-same':
       if (!Array.isArray(value) || value.length === 0 || !value.every(sameType)) {
@@ -639,11 +650,15 @@ function checkValue(at: At, fact: FactDefinition, expects: string, context: Cont
         !value.every((v) => typeof v === 'string' && parseClock(v) !== null)
       ) {
         at.problem(`value must be ["HH:MM", "HH:MM"] (got ${JSON.stringify(value)})`);
+      } else {
+        report(emptyWindowProblem(fact, value[0] as string, value[1] as string));
       }
       return;
     case 'duration':
       if (typeof value !== 'string' || parseDuration(value) === null) {
         at.problem(`value must be a duration such as "15m" (got ${JSON.stringify(value)})`);
+      } else {
+        report(comparisonProblem(fact, operator.name, value));
       }
       return;
   }
@@ -662,6 +677,10 @@ function checkAllowed(at: At, fact: FactDefinition, value: unknown, context: Con
     at.problem(
       `${JSON.stringify(value)} is never a value of ${fact.name} (one of ${fact.values.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`,
     );
+  }
+  if (typeof value === 'number') {
+    const problem = outOfRangeProblem(fact, value);
+    if (problem !== null) at.problem(problem);
   }
 }
 
