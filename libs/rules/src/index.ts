@@ -35,3 +35,5 @@ export { CompiledRules } from './rule.compiler';
 export { RulePlanner, type PlanDecision, type PlannerState } from './rule.planner';
 export { runScenario, type ScenarioResult } from './scenario.runner';
 export { inCalendar, localTime, parseDuration, type Calendar, type LocalTime } from './time';
+/** Reads and checks a scenario test file against a rule set, reporting every problem at its `file:line:column`. */
+export { canonical, readScenarioFile, type ScenarioSpec } from './scenario.file';
