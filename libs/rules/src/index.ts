@@ -20,6 +20,8 @@ export {
   type SourcePosition,
 } from './rule-set.model';
 export { parseRuleSet, revisionOf, type RuleFile } from './rule-set.parser';
+/** Problems for every status and capacity rule a rule set names that the Zendesk account lacks. */
+export { checkAgainstAccount, type AccountNames } from './account-fit';
 export { ruleFileSchema } from './rule-file.schema';
 export { RuleSetLoader, readRuleFiles, type RuleSetChange } from './rule-set.loader';
 export {
