@@ -3,12 +3,16 @@ import { join } from 'node:path';
 import {
   RuleSetError,
   RuleSetLoader,
+  checkAgainstAccount,
   formatProblem,
   ruleFileSchema,
   runScenario,
+  type AccountNames,
   type RuleSet,
   type ScenarioResult,
 } from '@app/rules';
+import { ZendeskClient, ZendeskError, ZendeskErrorCode } from '@app/zendesk';
+import { readAccountConnection, type AccountConnection } from './account.config';
 
 /** What a command prints and how the process should end. */
 export interface CommandOutput {
@@ -19,19 +23,82 @@ export interface CommandOutput {
 /** `rules check [dir]`: every problem of the rule set, or a summary of what loaded. */
 export async function checkRules(directory: string, json: boolean): Promise<CommandOutput> {
   const loaded = await loadRules(directory);
-  if (!loaded.ok) {
-    const problems = loaded.error.problems;
-    return {
-      exitCode: 1,
-      lines: json
-        ? [JSON.stringify({ ok: false, directory, problems })]
-        : [
-            ...problems.map(formatProblem),
-            `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${directory}: nothing was loaded`,
-          ],
-    };
+  return loaded.ok
+    ? validOutput(directory, json, loaded.ruleSet)
+    : problemsOutput(directory, json, loaded.error);
+}
+
+/**
+ * `rules check --account [dir]`: the rule set checked, then every status and capacity rule it names
+ * looked up in the Zendesk account the environment names (the router's variables). A rule set
+ * that does not load is reported as by `check`, without asking Zendesk.
+ */
+export async function checkRulesAgainstAccount(
+  directory: string,
+  json: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CommandOutput> {
+  const loaded = await loadRules(directory);
+  if (!loaded.ok) return problemsOutput(directory, json, loaded.error);
+  const unchecked = (at: string | null, errors: string[]): CommandOutput => ({
+    exitCode: 1,
+    lines: json ? [JSON.stringify({ ok: false, directory, account: at, errors })] : errors,
+  });
+  const read = readAccountConnection(env);
+  if (!read.ok) return unchecked(null, read.problems);
+  const { connection } = read;
+  let names: AccountNames;
+  try {
+    names = await readAccountNames(connection);
+  } catch (error) {
+    if (!(error instanceof ZendeskError)) throw error;
+    return unchecked(connection.label, [
+      `could not read the statuses and capacity rules of ${connection.label}: ${whyUnread(error)}`,
+    ]);
   }
-  const set = loaded.ruleSet;
+  const problems = checkAgainstAccount(loaded.ruleSet, names);
+  const account = {
+    at: connection.label,
+    statuses: names.statuses.length,
+    capacityRules: names.capacityRules.length,
+  };
+  if (problems.length === 0) {
+    const output = validOutput(directory, json, loaded.ruleSet, account);
+    return json
+      ? output
+      : {
+          ...output,
+          lines: [
+            ...output.lines,
+            `  fits the account at ${account.at}: it has every status and capacity rule the rules name (${account.statuses} statuses, ${account.capacityRules} capacity rules)`,
+          ],
+        };
+  }
+  return {
+    exitCode: 1,
+    lines: json
+      ? [JSON.stringify({ ok: false, directory, account, problems })]
+      : [
+          ...problems.map(formatProblem),
+          `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${directory} against the account at ${account.at}: the rules name what the account does not have`,
+        ],
+  };
+}
+
+function problemsOutput(directory: string, json: boolean, error: RuleSetError): CommandOutput {
+  const problems = error.problems;
+  return {
+    exitCode: 1,
+    lines: json
+      ? [JSON.stringify({ ok: false, directory, problems })]
+      : [
+          ...problems.map(formatProblem),
+          `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${directory}: nothing was loaded`,
+        ],
+  };
+}
+
+function validOutput(directory: string, json: boolean, set: RuleSet, account?: object): CommandOutput {
   const summary = {
     ok: true,
     directory,
@@ -46,6 +113,7 @@ export async function checkRules(directory: string, json: boolean): Promise<Comm
       priority: r.priority,
     })),
     calendars: [...set.calendars.keys()],
+    ...(account ? { account } : {}),
   };
   if (json) return { exitCode: 0, lines: [JSON.stringify(summary)] };
   const shadow = set.rules.filter((r) => r.mode === 'shadow').length;
@@ -57,6 +125,47 @@ export async function checkRules(directory: string, json: boolean): Promise<Comm
       `  ${set.rules.filter((r) => r.kind === 'agent').length} agent rules, ${set.rules.filter((r) => r.kind === 'account').length} capacity rules, ${shadow} in shadow mode, ${disabled} disabled; calendars: ${[...set.calendars.keys()].join(', ') || 'none'}`,
     ],
   };
+}
+
+/** The account's unified status names and capacity rule names: two reads, a few retries at most. */
+async function readAccountNames(connection: AccountConnection): Promise<AccountNames> {
+  const client = new ZendeskClient({
+    ...connection.target,
+    auth: connection.auth,
+    timeoutMs: 10_000,
+    retry: { maxAttempts: 2, maxRateLimitedAttempts: 2, baseDelayMs: 250, maxDelayMs: 2_000 },
+    userAgent: 'availability-router-cli',
+  });
+  try {
+    const statuses = await client.listStatuses();
+    const capacityRules = await client.listCapacityRules();
+    return { statuses: statuses.map((s) => s.name), capacityRules: capacityRules.map((r) => r.name) };
+  } finally {
+    client.close();
+  }
+}
+
+/** What a person can do about a failed read; Zendesk's errors never hold a credential. */
+function whyUnread(error: ZendeskError): string {
+  switch (error.code) {
+    case ZendeskErrorCode.UNAUTHORIZED:
+      return 'Zendesk refused the credentials (ZENDESK_EMAIL + ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN)';
+    case ZendeskErrorCode.FORBIDDEN:
+      return 'the user may not read statuses and capacity rules (an admin can)';
+    case ZendeskErrorCode.NETWORK:
+    case ZendeskErrorCode.TIMEOUT:
+    case ZendeskErrorCode.CIRCUIT_OPEN:
+    case ZendeskErrorCode.UNAVAILABLE:
+      return `${error.message}; check the address and the network`;
+    case ZendeskErrorCode.RATE_LIMITED:
+    case ZendeskErrorCode.UPSTREAM:
+      return `Zendesk is busy or failing (${error.message}); try again later`;
+    case ZendeskErrorCode.NOT_FOUND:
+    case ZendeskErrorCode.CONFLICT:
+    case ZendeskErrorCode.BAD_REQUEST:
+    case ZendeskErrorCode.INVALID_RESPONSE:
+      return `the answer was not what a Zendesk account gives (${error.message}): is this the account's address?`;
+  }
 }
 
 /** `rules test [dir]`: runs every scenario in `<dir>/tests/*.test.yaml` against the rule set. */
