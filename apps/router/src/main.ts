@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { ZendeskClientOptions } from '@app/zendesk';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { RuleSetError } from '@app/rules';
 import { RouterConfigError, loadRouterConfig, type RouterConfig } from './config/router.config';
 import { createRouterApp, listenAndSync } from './router.app';
@@ -14,18 +14,16 @@ const logger = new Logger('Router');
 async function main(): Promise<void> {
   const config = loadRouterConfig();
   const port = config.http.port === 0 ? await freePort(config.http.host) : config.http.port;
-  let simulator: ChildProcess | null = null;
   let zendesk: ZendeskClientOptions;
   const target = config.zendesk.target;
   switch (target.kind) {
     case 'embedded': {
-      const started = await startSimulator(config, port);
-      simulator = started.child;
+      const simulatorUrl = await startSimulator(config, port);
       zendesk = {
-        baseUrl: started.url,
+        baseUrl: simulatorUrl,
         auth: { type: 'api_token', email: 'admin@example.com', token: 'sim-admin-token' },
       };
-      logger.log(`Embedded Zendesk simulator at ${started.url} (control API at ${started.url}/sim)`);
+      logger.log(`Embedded Zendesk simulator at ${simulatorUrl} (control API at ${simulatorUrl}/sim)`);
       break;
     }
     case 'account':
@@ -46,17 +44,19 @@ async function main(): Promise<void> {
   );
   if (config.api.tokenGenerated)
     logger.log(`API token (generated for this run; set ROUTER_API_TOKEN to keep one): ${config.api.token}`);
-  const stopSimulator = () => simulator?.kill();
-  process.once('exit', stopSimulator);
-  app.getHttpServer().once('close', stopSimulator);
 }
 
-/** Starts the built simulator with live activity, sending signed webhooks to this router. */
-function startSimulator(
-  config: RouterConfig,
-  routerPort: number,
-): Promise<{ url: string; child: ChildProcess }> {
-  const simulatorMain = join(__dirname, '..', '..', 'zendesk-sim', 'src', 'main.js');
+/**
+ * Starts the built simulator with live activity, sending signed webhooks to this router. It never
+ * outlives the router: it exits when its stdin pipe closes, which the kernel does however the
+ * router ends (a failed start, a signal once the shutdown has drained, SIGKILL); when the router
+ * exits through `process.exit` (a failed start), it is sent SIGTERM as well.
+ */
+function startSimulator(config: RouterConfig, routerPort: number): Promise<string> {
+  // Run from the TypeScript sources (the end-to-end tests do, through a require hook), the router
+  // starts the simulator's sources through the same hook.
+  const fromSources = extname(__filename) === '.ts';
+  const simulatorMain = join(__dirname, '..', '..', 'zendesk-sim', 'src', `main${extname(__filename)}`);
   if (!existsSync(simulatorMain)) {
     return Promise.reject(
       new RouterConfigError([
@@ -65,7 +65,7 @@ function startSimulator(
       ]),
     );
   }
-  const child = spawn(process.execPath, [simulatorMain], {
+  const child = spawn(process.execPath, [...(fromSources ? process.execArgv : []), simulatorMain], {
     env: {
       ...process.env,
       PORT: '0',
@@ -73,16 +73,26 @@ function startSimulator(
       SIM_ACTIVITY: process.env.SIM_ACTIVITY ?? 'on',
       SIM_WEBHOOK_URL: `http://127.0.0.1:${routerPort}/webhooks/zendesk`,
       SIM_WEBHOOK_SECRET: config.zendesk.webhookSecrets[0],
+      SIM_EXIT_WITH_PARENT: 'on',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // stdin: the pipe whose end stops the simulator; nothing is ever written to it.
+    stdio: ['pipe', 'pipe', 'inherit'],
+    // Its own process group: a Ctrl-C in the terminal reaches only the router, which drains its
+    // writes against a simulator that is still there, and the simulator stops when the router has.
+    detached: true,
   });
+  process.once('exit', () => child.kill());
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    const readUntilListening = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (http:\/\/[\d.:]+)/.exec(out);
-      if (match) resolve({ url: match[1]!, child });
-    });
+      if (!match) return;
+      // Later output is read and dropped: a full pipe would block the simulator.
+      child.stdout.off('data', readUntilListening).resume();
+      resolve(match[1]!);
+    };
+    child.stdout.on('data', readUntilListening);
     child.once('exit', (code) => reject(new Error(`the embedded simulator exited with code ${code}`)));
   });
 }

@@ -18,6 +18,7 @@ describe('loadSimConfig', () => {
       SIM_OAUTH_TOKEN: 'an-oauth-token',
       SIM_WEBHOOK_URL: 'http://127.0.0.1:3000/webhooks/zendesk/',
       SIM_WEBHOOK_SECRET: 'shh',
+      SIM_EXIT_WITH_PARENT: 'on',
     });
     expect(config).toMatchObject({
       port: 4999,
@@ -29,6 +30,7 @@ describe('loadSimConfig', () => {
       admin: { email: 'ops@acme.example', apiToken: 'a-long-admin-token' },
       oauthToken: 'an-oauth-token',
       webhook: { url: 'http://127.0.0.1:3000/webhooks/zendesk', secret: 'shh' },
+      exitWithParent: true,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -44,6 +46,7 @@ describe('loadSimConfig', () => {
         SIM_ADMIN_EMAIL: 'not-an-email',
         SIM_AGENT_TOKEN: 'short',
         SIM_WEBHOOK_URL: 'ftp://example.com',
+        SIM_EXIT_WITH_PARENT: 'maybe',
       });
     } catch (error) {
       caught = error;
@@ -58,6 +61,7 @@ describe('loadSimConfig', () => {
       'SIM_RATE_LIMIT_PER_MIN',
       'SIM_ADMIN_EMAIL',
       'SIM_AGENT_TOKEN',
+      'SIM_EXIT_WITH_PARENT',
     ]);
     expect((caught as Error).message).toContain('PORT="70000": expected an integer from 0 to 65535');
   });

@@ -15,6 +15,12 @@ export interface SimConfig {
   readonly oauthToken: string;
   /** A webhook to create at start, so a receiver gets events without calling the Webhooks API. */
   readonly webhook: { readonly url: string; readonly secret: string | null } | null;
+  /**
+   * Exit when stdin reaches its end. A parent that embeds the simulator (the router) spawns it with
+   * a stdin pipe and sets this: the kernel closes that pipe whenever the parent ends, even on
+   * SIGKILL, so the simulator cannot outlive it. Off for a simulator run on its own.
+   */
+  readonly exitWithParent: boolean;
 }
 
 /** The settings a test or the embedded router gets unless it says otherwise. */
@@ -32,6 +38,7 @@ export const SIM_DEFAULTS: SimConfig = Object.freeze({
   agent: { email: 'agent@example.com', apiToken: 'sim-agent-token' },
   oauthToken: 'sim-oauth-token',
   webhook: null,
+  exitWithParent: false,
 });
 
 /** Raised with every bad key at once, so one start tells the operator everything to fix. */
@@ -130,6 +137,7 @@ export function loadSimConfig(env: Env = process.env): SimConfig {
     },
     oauthToken: text('SIM_OAUTH_TOKEN', SIM_DEFAULTS.oauthToken, token, 'at least 8 characters, no spaces'),
     webhook: webhookUrl === null ? null : { url: webhookUrl, secret: webhookSecret },
+    exitWithParent: bool('SIM_EXIT_WITH_PARENT', SIM_DEFAULTS.exitWithParent),
   };
   if (config.admin.email === config.agent.email) {
     problems.push('SIM_ADMIN_EMAIL and SIM_AGENT_EMAIL must differ');
