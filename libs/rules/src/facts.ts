@@ -52,6 +52,21 @@ export interface FactDefinition {
 const CHANNEL_STATES = ['online', 'away', 'transfers_only', 'offline'] as const;
 /** Who made an agent's last status change. */
 export const STATUS_SETTERS = ['human', 'router', 'zendesk'] as const;
+
+/**
+ * Zendesk's status reasons (docs/zendesk-api.md §8.1.2) that mean a person chose the status:
+ * the agent in the status switcher, a supervisor in Explore or the monitoring assistant, or
+ * another integration acting for them (the public API, WFM). A status with one of these reasons
+ * that the router did not write makes `status.setBy` `human`, and the human hold applies to it.
+ */
+export const HUMAN_STATUS_REASONS: ReadonlySet<string> = new Set([
+  'AGENT_STATUS_SWITCHER',
+  'SWITCHER_AUTO_RECONNECT',
+  'EXPLORE_TAKE_AN_ACTION',
+  'PUBLIC_API',
+  'WFM_STATUS_UPDATE',
+  'MONITORING_ASSISTANT_UPDATE',
+]);
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 function channelFacts(channel: AgentChannelName): FactDefinition[] {
@@ -301,6 +316,11 @@ export const FACTS: readonly FactDefinition[] = [
     description: "YYYY-MM-DD in the rule set's time zone.",
   },
 ];
+
+/** The `localTime.*` facts: computed from the clock in the rule set's zone, never from an agent. */
+export const LOCAL_TIME_FACTS: readonly FactDefinition[] = FACTS.filter((f) =>
+  f.name.startsWith('localTime.'),
+);
 
 /** Calendar facts are named after the calendars a rule set declares: `calendar.<name>`. */
 export const CALENDAR_FACT_PREFIX = 'calendar.';

@@ -3,6 +3,8 @@ export {
   AGENT_CHANNELS,
   CAPACITY_CHANNELS,
   FACTS,
+  HUMAN_STATUS_REASONS,
+  LOCAL_TIME_FACTS,
   factDefinition,
   type FactDefinition,
   type FactScope,
@@ -28,13 +30,47 @@ export {
   RuleEvaluator,
   formatExplanation,
   inScope,
+  timeFactsOf,
   type AgentIdentity,
   type ConditionExplanation,
   type Facts,
   type RuleEvaluation,
 } from './rule.evaluator';
 export { CompiledRules } from './rule.compiler';
-export { RulePlanner, type PlanDecision, type PlannerState } from './rule.planner';
+export { RulePlanner, type ChangeInForce, type PlanDecision, type PlannerState } from './rule.planner';
+/** The action registry: every action type with its parser, schema, target and safety limits. */
+export { ACTIONS, ACTION_TYPES, actionTarget, describeAction } from './actions/action.registry';
+export type {
+  ActionDefinition,
+  ActionOf,
+  ActionType,
+  SafetyCheck,
+  SetCapacityAction,
+  SetStatusAction,
+} from './actions/action.types';
+/** The one decision path: evaluate, plan per target, carry out through the gate and the executors. */
+export {
+  RuleSetRunner,
+  describeStanding,
+  type ActionExecutor,
+  type ActionExecutors,
+  type Applied,
+  type Decided,
+  type Inspection,
+  type Outcome,
+  type RuleExplanation,
+  type RuleStanding,
+  type RunnerDeps,
+  type TargetState,
+} from './rule-set.runner';
+/** The safety limits as one gate: pause, human hold, per-minute limit, group minimum. */
+export { SafetyGate, type GatedChange, type Hold, type SafetyLimits } from './safety.gate';
+/** Why a supplied fact value (what-if, scenario timeline) cannot be taken, by name and type. */
+export { givenFactProblem } from './fact-values';
+/** Executors that change nothing and read a target's state from its facts (scenarios, what-if). */
+export { paperExecutors } from './paper.executors';
+/** What was last recorded per target and rule, so decisions that do not act are recorded once. */
+export { DecisionMemory } from './decision.memory';
 export { runScenario, type ScenarioResult } from './scenario.runner';
 export { inCalendar, localTime, parseDuration, type Calendar, type LocalTime } from './time';
 /** Reads and checks a scenario test file against a rule set, reporting every problem at its `file:line:column`. */

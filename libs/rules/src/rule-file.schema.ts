@@ -1,4 +1,5 @@
-import { CAPACITY_CHANNELS, FACTS, WEEKDAYS } from './facts';
+import { ACTIONS, ACTION_TYPES } from './actions/action.registry';
+import { FACTS, WEEKDAYS } from './facts';
 import { OPERATORS } from './operators';
 
 const DURATION = '^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?$';
@@ -87,39 +88,24 @@ export function ruleFileSchema(): Record<string, unknown> {
               },
             },
           },
+          keepFor: {
+            type: 'string',
+            pattern: DURATION,
+            description: 'Reversible actions: how long the change stays after the condition stops matching.',
+          },
+          release: {
+            $ref: '#/definitions/condition',
+            description: 'Reversible actions: the change stays until this condition matches.',
+          },
           when: { $ref: '#/definitions/condition' },
           then: {
-            oneOf: [
-              {
-                type: 'object',
-                additionalProperties: false,
-                required: ['set_status'],
-                properties: { set_status: { type: ['string', 'integer'] } },
-              },
-              {
-                type: 'object',
-                additionalProperties: false,
-                required: ['set_capacity'],
-                properties: {
-                  set_capacity: {
-                    type: 'object',
-                    additionalProperties: false,
-                    required: ['rule', 'capacities'],
-                    properties: {
-                      rule: { type: 'string' },
-                      capacities: {
-                        type: 'object',
-                        additionalProperties: false,
-                        minProperties: 1,
-                        properties: Object.fromEntries(
-                          CAPACITY_CHANNELS.map((c) => [c, { type: 'integer', minimum: 0 }]),
-                        ),
-                      },
-                    },
-                  },
-                },
-              },
-            ],
+            oneOf: ACTION_TYPES.map((type) => ({
+              type: 'object',
+              additionalProperties: false,
+              required: [type],
+              description: ACTIONS[type].description,
+              properties: { [type]: ACTIONS[type].schema },
+            })),
           },
         },
       },

@@ -1,5 +1,7 @@
-import type { CapacityChannelName } from './facts';
+import type { RuleAction } from './actions/action.types';
 import type { Calendar } from './time';
+
+export type { RuleAction } from './actions/action.types';
 
 /** A json-rules-engine condition, as written in a rule's `when`. */
 export type Condition =
@@ -7,11 +9,6 @@ export type Condition =
   | { any: Condition[] }
   | { not: Condition }
   | { fact: string; operator: string; value: unknown; params?: Record<string, unknown> };
-
-/** What a rule asks for when it matches. */
-export type RuleAction =
-  | { type: 'set_status'; status: string | number }
-  | { type: 'set_capacity'; capacityRule: string; capacities: Partial<Record<CapacityChannelName, number>> };
 
 /** Which agents an agent rule applies to; empty lists mean "no restriction". */
 export interface RuleScope {
@@ -42,6 +39,10 @@ export interface Rule {
   forMs: number;
   /** The least time between two firings for one target, in ms. */
   cooldownMs: number;
+  /** Reversible actions: how long the change stays after the condition stops matching, in ms. */
+  keepForMs: number;
+  /** Reversible actions: the change stays until this matches (instead of ending with `when`). */
+  release: Condition | null;
   scope: RuleScope;
   when: Condition;
   then: RuleAction;

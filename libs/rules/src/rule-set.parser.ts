@@ -11,6 +11,8 @@ import {
   type FactDefinition,
   type FactScope,
 } from './facts';
+import { ACTIONS, ACTION_TYPES, actionTarget, actionTypeList } from './actions/action.registry';
+import type { ActionType } from './actions/action.types';
 import { OPERATORS, type OperatorDefinition } from './operators';
 import { didYouMean, RuleSetError, type RuleSetProblem } from './rule-set.errors';
 import {
@@ -48,6 +50,8 @@ const RULE_KEYS = [
   'priority',
   'for',
   'cooldown',
+  'keepFor',
+  'release',
   'scope',
   'when',
   'then',
@@ -334,8 +338,24 @@ function readRule(at: At, context: Context): Rule | null {
 
   const thenAt = fields.get('then');
   const then = thenAt ? readAction(thenAt, context) : null;
-  if (!thenAt) at.problem(`${label} needs "then": set_status or set_capacity`);
-  const kind: FactScope = then?.type === 'set_capacity' ? 'account' : 'agent';
+  if (!thenAt) at.problem(`${label} needs "then": one of ${actionTypeList()}`);
+  const action = then ? ACTIONS[then.type] : null;
+  const kind: FactScope = action?.ruleKind ?? 'agent';
+  const keepForAt = fields.get('keepFor');
+  const releaseAt = fields.get('release');
+  for (const [key, node] of [
+    ['keepFor', keepForAt],
+    ['release', releaseAt],
+  ] as const) {
+    if (node && action && !action.reversible)
+      node.problem(
+        `${key} applies to changes that are put back (${reversibleTypes()}); ${then!.type} is not`,
+      );
+  }
+  if (keepForAt && releaseAt)
+    releaseAt.problem('give keepFor or release, not both: the change stays until one of them says it ends');
+  const keepForMs = duration(keepForAt, 'keepFor');
+  const release = releaseAt ? readCondition(releaseAt, context, kind) : null;
 
   const scopeAt = fields.get('scope');
   if (scopeAt && kind === 'account')
@@ -358,6 +378,8 @@ function readRule(at: At, context: Context): Rule | null {
     priority: priority as number,
     forMs,
     cooldownMs,
+    keepForMs,
+    release,
     scope,
     when,
     then,
@@ -415,50 +437,14 @@ function ids(at: At | undefined): number[] {
 }
 
 function readAction(at: At, context: Context): RuleAction | null {
-  const fields = at.entries(['set_status', 'set_capacity']);
-  if (fields.size !== 1) {
-    at.problem('then must have exactly one of set_status or set_capacity');
+  const fields = at.entries(ACTION_TYPES);
+  const [entry, ...more] = [...fields];
+  if (!entry || more.length > 0) {
+    at.problem(`then must have exactly one of ${actionTypeList()}`);
     return null;
   }
-  const status = fields.get('set_status');
-  if (status) {
-    const value = status.value;
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0)
-      return { type: 'set_status', status: value };
-    if (typeof value === 'string' && context.statuses.has(value))
-      return { type: 'set_status', status: value };
-    if (typeof value === 'string') {
-      const guess = didYouMean(value, context.statuses);
-      status.problem(
-        `unknown status "${value}"${guess ? ` (did you mean "${guess}"?)` : ''}; declare your account's custom statuses under "statuses"`,
-      );
-    } else {
-      status.problem(`set_status must be a status name or id (got ${JSON.stringify(value)})`);
-    }
-    return null;
-  }
-  const capacity = fields.get('set_capacity')!;
-  const parts = capacity.entries(['rule', 'capacities']);
-  const rule = parts.get('rule');
-  if (typeof rule?.value !== 'string' || rule.value.trim() === '') {
-    (rule ?? capacity).problem('set_capacity.rule must name the capacity rule to change');
-  }
-  const capacitiesAt = parts.get('capacities');
-  const capacities: Partial<Record<(typeof CAPACITY_CHANNELS)[number], number>> = {};
-  for (const [channel, valueAt] of capacitiesAt?.entries([...CAPACITY_CHANNELS]) ?? []) {
-    const v = valueAt.value;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-      valueAt.problem(`capacities.${channel} must be a whole number >= 0`);
-    else capacities[channel as (typeof CAPACITY_CHANNELS)[number]] = v;
-  }
-  if (!capacitiesAt || Object.keys(capacities).length === 0) {
-    (capacitiesAt ?? capacity).problem(
-      'set_capacity.capacities needs at least one of email, messaging, voice',
-    );
-  }
-  return typeof rule?.value === 'string'
-    ? { type: 'set_capacity', capacityRule: rule.value, capacities }
-    : null;
+  const [type, node] = entry as [ActionType, At];
+  return ACTIONS[type].parse(node, context);
 }
 
 const FACT_NAMES = [...FACTS.map((f) => f.name)];
@@ -716,12 +702,7 @@ function conflicts(rules: readonly Rule[]): RuleSetProblem[] {
       const b = active[j]!;
       if (a.kind !== b.kind || a.priority !== b.priority || sameAction(a.then, b.then)) continue;
       if (a.kind === 'agent' && disjointAgents(a.scope, b.scope)) continue;
-      if (
-        a.then.type === 'set_capacity' &&
-        b.then.type === 'set_capacity' &&
-        a.then.capacityRule !== b.then.capacityRule
-      )
-        continue;
+      if (a.kind === 'account' && actionTarget(a.then, null) !== actionTarget(b.then, null)) continue;
       problems.push({
         ...b.source,
         message: `rules "${a.name}" (${a.source.file}:${a.source.line}) and "${b.name}" have the same priority ${a.priority} and ask for different things for the same ${a.kind === 'agent' ? 'agents' : 'capacity rule'}: give the one that should win a higher priority`,
@@ -729,6 +710,10 @@ function conflicts(rules: readonly Rule[]): RuleSetProblem[] {
     }
   }
   return problems;
+}
+
+function reversibleTypes(): string {
+  return ACTION_TYPES.filter((t) => ACTIONS[t].reversible).join(', ');
 }
 
 function sameAction(a: RuleAction, b: RuleAction): boolean {

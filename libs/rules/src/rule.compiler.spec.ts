@@ -124,6 +124,8 @@ function generatedRuleSet(r: Random, index: number): RuleSet {
     priority: 0,
     forMs: 0,
     cooldownMs: 0,
+    keepForMs: 0,
+    release: null,
     scope: r.chance(0.2)
       ? { groups: [2], agents: [], excludeGroups: [], excludeAgents: [] }
       : { groups: [], agents: [], excludeGroups: r.chance(0.1) ? [1] : [], excludeAgents: [] },

@@ -1,8 +1,8 @@
 import { Engine, type RuleResult } from 'json-rules-engine';
-import { CALENDAR_FACT_PREFIX } from './facts';
+import { CALENDAR_FACT_PREFIX, LOCAL_TIME_FACTS } from './facts';
 import { CUSTOM_OPERATORS } from './operators';
 import type { Condition, Rule, RuleSet } from './rule-set.model';
-import { inCalendar, localTime } from './time';
+import { inCalendar, localTime, type LocalTime } from './time';
 
 /** Fact values by their catalogue names (`messaging.status`, `idleMinutes`, ...). */
 export type Facts = Readonly<Record<string, unknown>>;
@@ -31,6 +31,10 @@ export interface RuleEvaluation {
   applies: boolean;
   matched: boolean;
   explanation: ConditionExplanation | null;
+  /** Rules with a `release` condition: whether it matches now. */
+  released?: boolean;
+  /** Rules with a `release` condition, when explained: why it does or does not match. */
+  releaseExplanation?: ConditionExplanation | null;
 }
 
 /** Who an agent rule is evaluated for; scope is decided on these. */
@@ -66,18 +70,7 @@ export class RuleEvaluator {
 
   /** The time and calendar facts for `now` in the rule set's zone. */
   timeFacts(now: number): Record<string, unknown> {
-    const local = localTime(now, this.ruleSet.timeZone);
-    const facts: Record<string, unknown> = {
-      'localTime.weekday': local.weekday,
-      'localTime.hour': local.hour,
-      'localTime.minute': local.minute,
-      'localTime.time': local.time,
-      'localTime.date': local.date,
-    };
-    for (const [name, calendar] of this.ruleSet.calendars) {
-      facts[CALENDAR_FACT_PREFIX + name] = inCalendar(calendar, now, this.ruleSet.timeZone);
-    }
-    return facts;
+    return timeFactsOf(this.ruleSet, now);
   }
 
   private async evaluate(
@@ -97,14 +90,22 @@ export class RuleEvaluator {
       .map((rule) => {
         const outcome = outcomes.get(rule.name);
         const ruleApplies = rule.enabled && applies(rule);
-        return {
+        const evaluation: RuleEvaluation = {
           rule,
           applies: ruleApplies,
           matched: ruleApplies && outcome?.result === true,
           explanation: outcome
-            ? explainRoot(rule, outcome.conditions as unknown as EvaluatedCondition)
+            ? explainRoot(rule.when, outcome.conditions as unknown as EvaluatedCondition)
             : null,
         };
+        const release = outcomes.get(RELEASE_PREFIX + rule.name);
+        if (rule.release) {
+          evaluation.released = ruleApplies && release?.result === true;
+          evaluation.releaseExplanation = release
+            ? explainRoot(rule.release, release.conditions as unknown as EvaluatedCondition)
+            : null;
+        }
+        return evaluation;
       });
   }
 
@@ -114,9 +115,11 @@ export class RuleEvaluator {
     for (const operator of CUSTOM_OPERATORS) engine.addOperator(operator.name, operator.evaluate!);
     for (const rule of this.ruleSet.rules) {
       if (rule.kind !== kind || !rule.enabled) continue;
-      // The engine wants all/any/not at the root; a single fact condition is wrapped in `all`.
-      const root = 'fact' in rule.when ? { all: [rule.when] } : rule.when;
-      engine.addRule({ name: rule.name, conditions: toEngine(root) as never, event: { type: rule.name } });
+      engine.addRule({ name: rule.name, conditions: engineRoot(rule.when), event: { type: rule.name } });
+      if (rule.release) {
+        const name = RELEASE_PREFIX + rule.name;
+        engine.addRule({ name, conditions: engineRoot(rule.release), event: { type: name } });
+      }
     }
     return engine;
   }
@@ -133,6 +136,25 @@ export function inScope(rule: Rule, agent: AgentIdentity): boolean {
   if (excludeAgents.includes(agent.id) || agent.groups.some((g) => excludeGroups.includes(g))) return false;
   if (groups.length === 0 && agents.length === 0) return true;
   return agents.includes(agent.id) || agent.groups.some((g) => groups.includes(g));
+}
+
+/** Release conditions run on the same engine as their rule, under this prefix (rule names cannot contain `:`). */
+const RELEASE_PREFIX = 'release:';
+
+/** The time and calendar facts for `now` in the rule set's zone, named as in the catalogue. */
+export function timeFactsOf(ruleSet: RuleSet, now: number): Record<string, unknown> {
+  const local = localTime(now, ruleSet.timeZone);
+  const facts: Record<string, unknown> = {};
+  for (const fact of LOCAL_TIME_FACTS)
+    facts[fact.name] = local[fact.name.slice('localTime.'.length) as keyof LocalTime];
+  for (const [name, calendar] of ruleSet.calendars)
+    facts[CALENDAR_FACT_PREFIX + name] = inCalendar(calendar, now, ruleSet.timeZone);
+  return facts;
+}
+
+/** The engine wants all/any/not at the root; a single fact condition is wrapped in `all`. */
+function engineRoot(condition: Condition): never {
+  return toEngine('fact' in condition ? { all: [condition] } : condition) as never;
 }
 
 /** Our condition shape is json-rules-engine's; only fact references need its spelling. */
@@ -156,8 +178,8 @@ interface EvaluatedCondition {
   result?: boolean;
 }
 
-function explainRoot(rule: Rule, root: EvaluatedCondition): ConditionExplanation {
-  return 'fact' in rule.when && root.all?.[0] ? explain(root.all[0]) : explain(root);
+function explainRoot(condition: Condition, root: EvaluatedCondition): ConditionExplanation {
+  return 'fact' in condition && root.all?.[0] ? explain(root.all[0]) : explain(root);
 }
 
 function explain(condition: EvaluatedCondition): ConditionExplanation {

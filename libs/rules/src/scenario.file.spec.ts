@@ -92,7 +92,7 @@ describe('reading a scenario file', () => {
       expect(problemsOf(readFileSync(join(BROKEN, name), 'utf8'), shipped, name)).toEqual([
         `${name}:3:12: start 2026-11-23T10:00:00 has no offset: add "Z" for UTC or the local offset, such as "+01:00" (without one the instant is ambiguous)`,
         `${name}:6:71: unknown fact "idelMinutes" (did you mean "idleMinutes"?)`,
-        `${name}:6:90: calendar.business-hours is computed by the runner from the scenario's time and the rule set's calendars; it may not be given in the timeline`,
+        `${name}:6:90: calendar.business-hours is computed from the time and the rule set's calendars; it cannot be given`,
         `${name}:7:29: paused must be true or false (got "no")`,
         `${name}:10:57: unknown rule "messaging-idle-awy" (did you mean "messaging-idle-away"?): no rule of the rule set has this name`,
         `${name}:11:13: at 99999d is more than 31 days after start; a scenario covers at most 31 days`,
@@ -149,16 +149,17 @@ describe('reading a scenario file', () => {
         at: 0,
         agent: 'sam',
         facts: { 'status.name': 'online', 'messaging.status': 'online', idleMinutes: 15, workItems: 0 },
-        source: { file: path, line: 7, column: 5 },
+        source: { file: path, line: 9, column: 5 },
       });
       expect(spec.expectations.map((e) => [e.at, e.target, e.label, e.actions, e.source.line])).toEqual([
-        [240_000, 'agent:sam', 'agent sam', [], 14],
-        [300_000, 'agent:sam', 'agent sam', ['{"rule":"messaging-idle-away","set_status":"away"}'], 15],
-        [2_040_000, 'agent:sam', 'agent sam', [], 17],
-        [2_100_000, 'agent:sam', 'agent sam', ['{"rule":"messaging-idle-away","set_status":"away"}'], 18],
-        [300_000, 'agent:vic', 'agent vic', [], 19],
+        [240_000, 'agent:sam', 'agent sam', [], 17],
+        [300_000, 'agent:sam', 'agent sam', ['{"rule":"messaging-idle-away","set_status":"away"}'], 18],
+        [900_000, 'agent:sam', 'agent sam', [], 20],
+        [2_040_000, 'agent:sam', 'agent sam', [], 21],
+        [2_100_000, 'agent:sam', 'agent sam', ['{"rule":"messaging-idle-away","set_status":"away"}'], 22],
+        [300_000, 'agent:vic', 'agent vic', [], 23],
       ]);
-      expect(spec.safety).toEqual({ humanHoldS: 600, maxChangesPerMin: 60, minOnlinePerGroup: 1 });
+      expect(spec.safety).toEqual({ humanHoldS: 600, maxChangesPerMin: 60, minOnlinePerGroup: 0 });
     });
 
     it('capacity.test.yaml gives capacity changes and reverts with sorted keys, as the runner prints them', () => {
@@ -466,37 +467,37 @@ expect: [{ at: 0m, agent: sam, actions: [] }]
           ),
         ),
       ).toEqual([
-        "calendar.shift is computed by the runner from the scenario's time and the rule set's calendars; it may not be given in the timeline",
-        "calendar.nowhere is computed by the runner from the scenario's time and the rule set's calendars; it may not be given in the timeline",
-        "localTime.hour is computed by the runner from the scenario's time and the rule set's time zone; it may not be given in the timeline",
-        "localTime.weekday is computed by the runner from the scenario's time and the rule set's time zone; it may not be given in the timeline",
+        "calendar.shift is computed from the time and the rule set's calendars; it cannot be given",
+        "calendar.nowhere is computed from the time and the rule set's calendars; it cannot be given",
+        "localTime.hour is computed from the time and the rule set's time zone; it cannot be given",
+        "localTime.weekday is computed from the time and the rule set's time zone; it cannot be given",
       ]);
       expect(messages(accountFacts('{ localTime.time: "10:00" }'))).toEqual([
-        "localTime.time is computed by the runner from the scenario's time and the rule set's time zone; it may not be given in the timeline",
+        "localTime.time is computed from the time and the rule set's time zone; it cannot be given",
       ]);
     });
 
     it('may not be the identity the agents block gives', () => {
       expect(messages(facts('{ agent.id: 2, agent.groups: [3] }'))).toEqual([
-        'agent.id comes from the agents block; it may not be given in the timeline',
-        'agent.groups comes from the agents block; it may not be given in the timeline',
+        'agent.id comes with the agent (its id and groups); it cannot be given as a fact',
+        'agent.groups comes with the agent (its id and groups); it cannot be given as a fact',
       ]);
     });
 
     it('belong to their scope: agent facts for an agent, account facts for the account', () => {
       expect(messages(facts('{ account.messaging.utilization: 0.9 }'))).toEqual([
-        "account.messaging.utilization describes the account: give it under account ({ at, account: {...} }), not in an agent's facts",
+        "account.messaging.utilization describes the account: give it with the account's facts, not an agent's",
       ]);
       expect(messages(accountFacts('{ idleMinutes: 3, status.name: online }'))).toEqual([
-        "idleMinutes describes one agent: give it in an agent's facts ({ at, agent, facts }), not under account",
-        "status.name describes one agent: give it in an agent's facts ({ at, agent, facts }), not under account",
+        "idleMinutes describes one agent: give it with an agent's facts, not the account's",
+        "status.name describes one agent: give it with an agent's facts, not the account's",
       ]);
     });
 
     it('with params cannot be given as a plain value', () => {
       expect(messages(accountFacts('{ group.agentsOnline: 2, capacityRule.capacity: 3 }'))).toEqual([
-        'group.agentsOnline depends on params (group, channel) and cannot be given as one value: not supported in scenarios',
-        'capacityRule.capacity depends on params (rule, channel) and cannot be given as one value: not supported in scenarios',
+        'group.agentsOnline depends on params (group, channel) and cannot be given as one value',
+        'capacityRule.capacity depends on params (rule, channel) and cannot be given as one value',
       ]);
     });
 
@@ -742,7 +743,7 @@ expect: [{ at: 0m, agent: sam, actions: [] }]
         ),
       ).toEqual([
         'set_capacity must be { rule: <capacity rule>, capacities: { messaging: 5 } } (got 5)',
-        'set_capacity.rule must name the capacity rule changed',
+        'set_capacity.rule must name the capacity rule to change',
         'set_capacity.capacities needs at least one of email, messaging, voice',
         'unknown key "chat" in expect[0].actions[3].set_capacity.capacities',
         'capacities.messaging must be a whole number >= 0 (got -1)',
@@ -775,7 +776,7 @@ expect: [{ at: 0m, agent: sam, actions: [] }]
       ).toEqual([
         'no rule changes capacity rule "Defualt", so it is never reverted (did you mean "Default"?)',
         'no rule changes capacity rule "Elsewhere", so it is never reverted',
-        'a revert stands alone: { revert: <capacity rule> } (also got rule)',
+        'a revert names only its capacity rule: { revert: <capacity rule> } (also got rule)',
         'revert must name the capacity rule restored to its baseline (got 3)',
         'capacity reverts happen to the account: expect them with account: true',
       ]);

@@ -1,7 +1,9 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
-import { CALENDAR_FACT_PREFIX, CAPACITY_CHANNELS, FACTS, factDefinition, type FactDefinition } from './facts';
 import { didYouMean, RuleSetError, type RuleSetProblem } from './rule-set.errors';
 import { DEFAULT_STATUSES, type Rule, type RuleSet, type SourcePosition } from './rule-set.model';
+import { ACTIONS, ACTION_TYPES, actionTypeList, describeAction } from './actions/action.registry';
+import type { RuleAction } from './actions/action.types';
+import { givenFactProblem } from './fact-values';
 import { parseDuration } from './time';
 
 /** A scenario file, checked: everything the runner needs, times as ms after `start`. */
@@ -40,7 +42,8 @@ const AGENT_KEYS = ['id', 'groups'];
 const SAFETY_KEYS = ['humanHold', 'maxChangesPerMin', 'minOnlinePerGroup'];
 const EVENT_KEYS = ['at', 'agent', 'facts', 'account', 'paused'];
 const EXPECT_KEYS = ['at', 'agent', 'account', 'actions'];
-const ACTION_KEYS = ['rule', 'set_status', 'set_capacity', 'shadow', 'revert'];
+/** An expected action: its rule and one action type, or a put-back; `shadow` and `held` say how it was recorded. */
+const ACTION_KEYS = ['rule', ...ACTION_TYPES, 'shadow', 'held', 'revert'];
 const ROOT = 'the scenario';
 
 const DEFAULT_STEP_MS = 60_000;
@@ -55,11 +58,6 @@ const MAX_SAFETY_COUNT = 10_000;
 const INSTANT =
   /^(\d{4})-(\d\d)-(\d\d)T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,3})?)?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)?$/;
 const START_EXAMPLE = '2026-11-23T09:00:00+01:00';
-/** Facts the runner computes from the clock and the rule set; a timeline giving them would contradict it. */
-const LOCAL_TIME_PREFIX = 'localTime.';
-/** Facts that come from the `agents:` block. */
-const IDENTITY_FACTS = ['agent.id', 'agent.groups'];
-const FACT_NAMES = FACTS.map((f) => f.name);
 
 /**
  * Reads and checks a scenario file (`rules/tests/*.test.yaml`) against the rule set it tests.
@@ -480,96 +478,11 @@ function readFacts(at: At, scope: 'agent' | 'account', context: Context): Record
   }
   const facts: Record<string, unknown> = {};
   for (const { name, key, value } of at.pairs()) {
-    const fact = givableFact(name, key, scope);
-    if (fact && checkFactValue(fact, value, context)) facts[name] = value.value;
+    const problem = givenFactProblem(name, value.value, scope, context.statuses);
+    if (problem) (problem.on === 'name' ? key : value).problem(problem.message);
+    else facts[name] = value.value;
   }
   return facts;
-}
-
-/** The catalogue entry of a fact a timeline may give, or null after reporting why it may not. */
-function givableFact(name: string, key: At, scope: 'agent' | 'account'): FactDefinition | null {
-  if (name.startsWith(CALENDAR_FACT_PREFIX) || name.startsWith(LOCAL_TIME_PREFIX)) {
-    key.problem(
-      `${name} is computed by the runner from the scenario's time and the rule set's ${name.startsWith(CALENDAR_FACT_PREFIX) ? 'calendars' : 'time zone'}; it may not be given in the timeline`,
-    );
-    return null;
-  }
-  if (IDENTITY_FACTS.includes(name)) {
-    key.problem(`${name} comes from the agents block; it may not be given in the timeline`);
-    return null;
-  }
-  const fact = factDefinition(name, new Set());
-  if (!fact) {
-    const guess = didYouMean(name, FACT_NAMES);
-    key.problem(`unknown fact "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}`);
-    return null;
-  }
-  if (fact.scope !== scope) {
-    key.problem(
-      scope === 'account'
-        ? `${name} describes one agent: give it in an agent's facts ({ at, agent, facts }), not under account`
-        : `${name} describes the account: give it under account ({ at, account: {...} }), not in an agent's facts`,
-    );
-    return null;
-  }
-  if (fact.params) {
-    key.problem(
-      `${name} depends on params (${Object.keys(fact.params).join(', ')}) and cannot be given as one value: not supported in scenarios`,
-    );
-    return null;
-  }
-  return fact;
-}
-
-function checkFactValue(fact: FactDefinition, at: At, context: Context): boolean {
-  const value = at.value;
-  const scalar = fact.type.replace('[]', '');
-  const ofType = (v: unknown) => typeof v === scalar && (typeof v !== 'number' || Number.isFinite(v));
-  const list = fact.type.endsWith('[]');
-  if (list ? !Array.isArray(value) || !value.every(ofType) : !ofType(value)) {
-    const kind =
-      fact.unit === 'minutes'
-        ? 'a number of minutes'
-        : fact.unit === 'ratio'
-          ? 'a ratio such as 0.85'
-          : article(fact.type);
-    at.problem(`${fact.name} must be ${kind} (got ${JSON.stringify(value)})`);
-    return false;
-  }
-  for (const v of list ? (value as unknown[]) : [value]) {
-    if (typeof v === 'number' && fact.range && (v < fact.range.min || v > fact.range.max)) {
-      const { min, max } = fact.range;
-      const percentage = fact.unit === 'ratio' && v > max && v <= 100 ? `; write ${v / 100} for ${v}%` : '';
-      at.problem(
-        `${fact.name} is never ${v}: it ranges from ${min}${max === Infinity ? ' up' : ` to ${max}`}${percentage}`,
-      );
-      return false;
-    }
-    if (typeof v !== 'string') continue;
-    if (fact.name === 'status.name' && !context.statuses.has(v)) {
-      const guess = didYouMean(v, context.statuses);
-      at.problem(
-        `unknown status "${v}"${guess ? ` (did you mean "${guess}"?)` : ''}; declare your account's custom statuses under "statuses"`,
-      );
-      return false;
-    }
-    if (fact.values && !fact.values.includes(v)) {
-      const guess = didYouMean(v, fact.values);
-      at.problem(
-        `${JSON.stringify(v)} is never a value of ${fact.name} (one of ${fact.values.join(', ')})${guess ? `; did you mean "${guess}"?` : ''}`,
-      );
-      return false;
-    }
-  }
-  return true;
-}
-
-function article(type: string): string {
-  return type.endsWith('[]')
-    ? `a list of ${type.slice(0, -2)}s`
-    : /^[aeiou]/.test(type)
-      ? `an ${type}`
-      : `a ${type}`;
 }
 
 function readExpectation(at: At, context: Context): ScenarioExpectation | null {
@@ -625,10 +538,12 @@ function readExpectedAction(at: At, target: 'agent' | 'account' | null, context:
   const fields = at.entries(ACTION_KEYS);
   const revert = fields.get('revert');
   if (revert) {
-    const others = [...fields.keys()].filter((k) => k !== 'revert');
+    const others = [...fields.keys()].filter((k) => !['revert', 'shadow', 'held'].includes(k));
     const name = revert.value;
     if (others.length > 0)
-      at.problem(`a revert stands alone: { revert: <capacity rule> } (also got ${others.join(', ')})`);
+      at.problem(
+        `a revert names only its capacity rule: { revert: <capacity rule> } (also got ${others.join(', ')})`,
+      );
     if (typeof name !== 'string' || name.trim() === '') {
       revert.problem(
         `revert must name the capacity rule restored to its baseline (got ${JSON.stringify(name)})`,
@@ -641,29 +556,24 @@ function readExpectedAction(at: At, target: 'agent' | 'account' | null, context:
     }
     if (target === 'agent')
       at.problem('capacity reverts happen to the account: expect them with account: true');
-    return at.doc.problems.length > before ? null : canonical({ revert: name });
+    const flags = recordedAs(fields);
+    return at.doc.problems.length > before ? null : canonical({ revert: name, ...flags });
   }
 
   const ruleAt = fields.get('rule');
   const rule = ruleAt ? knownRule(ruleAt, context) : null;
   if (!ruleAt) at.problem('an expected action names its rule: { rule: <name>, set_status: ... }');
-  const changes = (['set_status', 'set_capacity'] as const).filter((k) => fields.has(k));
+  const changes = ACTION_TYPES.filter((k) => fields.has(k));
   const change = changes[0];
+  let action: RuleAction | null = null;
   if (changes.length !== 1 || change === undefined) {
     at.problem(
-      'an expected action has exactly one of set_status or set_capacity (or is { revert: <capacity rule> })',
+      `an expected action has exactly one of ${actionTypeList()} (or is { revert: <capacity rule> })`,
     );
-  } else if (change === 'set_status') {
-    const status = fields.get('set_status')!;
-    const value = status.value;
-    if (!isId(value) && (typeof value !== 'string' || value.trim() === ''))
-      status.problem(`set_status must be a status name or id (got ${JSON.stringify(value)})`);
   } else {
-    readCapacityChange(fields.get('set_capacity')!);
+    action = ACTIONS[change].parse(fields.get(change)!, { statuses: context.statuses });
   }
-  const shadow = fields.get('shadow');
-  if (shadow && typeof shadow.value !== 'boolean')
-    shadow.problem(`shadow must be true or false (got ${JSON.stringify(shadow.value)})`);
+  const flags = recordedAs(fields);
 
   if (rule && ruleAt && change) {
     const ruleSets = rule.kind === 'agent' ? 'sets agent statuses' : 'changes a capacity rule';
@@ -671,14 +581,27 @@ function readExpectedAction(at: At, target: 'agent' | 'account' | null, context:
       ruleAt.problem(`rule ${rule.name} ${ruleSets}: expect its actions with account: true`);
     else if (target === 'account' && rule.kind === 'agent')
       ruleAt.problem(`rule ${rule.name} ${ruleSets}: expect its actions for an agent (agent: <name>)`);
-    else if ((change === 'set_status') !== (rule.kind === 'agent'))
+    else if (ACTIONS[change].ruleKind !== rule.kind)
       fields.get(change)!.problem(`rule ${rule.name} ${ruleSets}; it never does ${change}`);
   }
-  if (at.doc.problems.length > before || !rule || !change) return null;
-  const body: Record<string, unknown> = { rule: rule.name, [change]: fields.get(change)!.value };
-  // `shadow: false` is what every enforced decision is: written or not, it compares the same.
-  if (shadow?.value === true) body.shadow = true;
-  return canonical(body);
+  if (at.doc.problems.length > before || !rule || !action) return null;
+  return canonical({ rule: rule.name, ...describeAction(action), ...flags });
+}
+
+/**
+ * How an expected action was recorded: `shadow: true` (shadow rule or enforcement off), `held:
+ * true` (suppressed by a safety limit). `false` is what every other decision is: written or
+ * not, it compares the same.
+ */
+function recordedAs(fields: Map<string, At>): Record<string, true> {
+  const flags: Record<string, true> = {};
+  for (const key of ['shadow', 'held'] as const) {
+    const flag = fields.get(key);
+    if (flag && typeof flag.value !== 'boolean')
+      flag.problem(`${key} must be true or false (got ${JSON.stringify(flag.value)})`);
+    if (flag?.value === true) flags[key] = true;
+  }
+  return flags;
 }
 
 function knownRule(at: At, context: Context): Rule | null {
@@ -694,27 +617,4 @@ function knownRule(at: At, context: Context): Rule | null {
     `unknown rule "${name}"${guess ? ` (did you mean "${guess}"?)` : ''}: no rule of the rule set has this name`,
   );
   return null;
-}
-
-function readCapacityChange(at: At): void {
-  if (!at.isMap()) {
-    at.problem(
-      `set_capacity must be { rule: <capacity rule>, capacities: { messaging: 5 } } (got ${JSON.stringify(at.value)})`,
-    );
-    return;
-  }
-  const parts = at.entries(['rule', 'capacities']);
-  const rule = parts.get('rule');
-  if (typeof rule?.value !== 'string' || rule.value.trim() === '')
-    (rule ?? at).problem('set_capacity.rule must name the capacity rule changed');
-  const capacities = parts.get('capacities');
-  if (!capacities || !capacities.isMap() || capacities.pairs().length === 0) {
-    (capacities ?? at).problem('set_capacity.capacities needs at least one of email, messaging, voice');
-    return;
-  }
-  for (const [channel, value] of capacities.entries(CAPACITY_CHANNELS)) {
-    const v = value.value;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-      value.problem(`capacities.${channel} must be a whole number >= 0 (got ${JSON.stringify(v)})`);
-  }
 }

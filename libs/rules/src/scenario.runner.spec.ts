@@ -35,24 +35,41 @@ rules:
     for: 5m
     when: { fact: account.messaging.utilization, operator: greaterThan, value: 0.8 }
     then: { set_capacity: { rule: Default, capacities: { messaging: 5 } } }
+  - name: voice-surge
+    keepFor: 10m
+    when: { fact: account.talk.utilization, operator: greaterThan, value: 0.8 }
+    then: { set_capacity: { rule: Voice, capacities: { voice: 2 } } }
+  - name: email-surge
+    when: { fact: account.support.workItems, operator: greaterThan, value: 100 }
+    release: { fact: account.support.workItems, operator: lessThan, value: 20 }
+    then: { set_capacity: { rule: Email, capacities: { email: 9 } } }
 `,
   },
 ]);
 
 const run = (text: string) => runScenario(SET, 'test.yaml', text);
 
+/** No group minimum: these scenarios have one agent per group. */
+const NO_GROUP_MINIMUM = 'safety: { minOnlinePerGroup: 0 }';
+
 describe('scenario tests', () => {
-  it('fires after `for`, then waits out the cooldown', async () => {
+  it('fires after `for`, waits out the cooldown, and counts minute facts on with the clock', async () => {
     const result = await run(`name: idle
 start: 2026-11-23T10:00:00+01:00
+${NO_GROUP_MINIMUM}
 agents: { sam: { id: 1, groups: [1] } }
 timeline:
-  - { at: 0m, agent: sam, facts: { status.name: online, idleMinutes: 15 } }
+  - { at: 0m, agent: sam, facts: { status.name: online, idleMinutes: 5 } }
+  # The router set sam away at 20m; sam comes back and idles again.
+  - { at: 30m, agent: sam, facts: { status.name: online, idleMinutes: 15 } }
 expect:
-  - { at: 9m, agent: sam, actions: [] }
-  - { at: 10m, agent: sam, actions: [{ rule: idle-away, set_status: away }] }
-  - { at: 39m, agent: sam, actions: [] }
-  - { at: 40m, agent: sam, actions: [{ rule: idle-away, set_status: away }] }
+  # 5 idle minutes at 0m are 15 at 10m: the condition starts, and holds its 10m \`for\` at 20m.
+  - { at: 19m, agent: sam, actions: [] }
+  - { at: 20m, agent: sam, actions: [{ rule: idle-away, set_status: away }] }
+  # Matching again from 30m, held for its \`for\` at 40m, but in cooldown until 50m.
+  - { at: 40m, agent: sam, actions: [] }
+  - { at: 49m, agent: sam, actions: [] }
+  - { at: 50m, agent: sam, actions: [{ rule: idle-away, set_status: away }] }
 `);
     expect(result).toEqual({ file: 'test.yaml', name: 'idle', passed: true, failures: [] });
   });
@@ -60,6 +77,7 @@ expect:
   it('lets the higher priority win, and restarts `for` when the condition breaks', async () => {
     const result = await run(`name: priority
 start: 2026-11-23T10:00:00+01:00
+${NO_GROUP_MINIMUM}
 agents: { sam: { id: 1 } }
 timeline:
   - { at: 0m, agent: sam, facts: { status.name: online, idleMinutes: 45 } }
@@ -78,9 +96,11 @@ expect:
     const result = await run(`name: dst
 start: 2026-03-28T15:59:00Z
 step: 1m
+${NO_GROUP_MINIMUM}
 agents: { sam: { id: 1 } }
 timeline:
   - { at: 0m, agent: sam, facts: { status.name: online } }
+  - { at: 22h, agent: sam, facts: { status.name: online } }
 expect:
   - { at: 0m, agent: sam, actions: [] }
   - { at: 1m, agent: sam, actions: [{ rule: end-of-shift, set_status: offline }] }
@@ -91,8 +111,9 @@ expect:
   });
 
   it('reports shadow rules without letting them act or outrank', async () => {
-    const result = await run(`name: shadow
+    const result = await run(`name: shadow and enforce
 start: 2026-11-23T10:00:00+01:00
+${NO_GROUP_MINIMUM}
 agents: { sam: { id: 1 } }
 timeline:
   - { at: 0m, agent: sam, facts: { status.name: Lunch, idleMinutes: 50 } }
@@ -102,7 +123,71 @@ expect:
     expect(result.failures).toEqual([]);
   });
 
-  it('raises capacity while busy and reverts it after', async () => {
+  it('reports a shadow rule once while the agent stays as it is', async () => {
+    const result = await run(`name: shadow
+start: 2026-11-23T10:00:00+01:00
+${NO_GROUP_MINIMUM}
+agents: { sam: { id: 1 } }
+timeline:
+  - { at: 0m, agent: sam, facts: { status.name: Lunch, idleMinutes: 0 } }
+  - { at: 20m, agent: sam, facts: { workItems: 0 } }
+expect:
+  - { at: 0m, agent: sam, actions: [{ rule: lunch-overrun, set_status: online, shadow: true }] }
+  - { at: 1m, agent: sam, actions: [] }
+  - { at: 19m, agent: sam, actions: [] }
+  # The agent changed (a new event): what shadow would do is news again.
+  - { at: 20m, agent: sam, actions: [{ rule: lunch-overrun, set_status: online, shadow: true }] }
+`);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('holds a rule while a person’s change is recent, once, and acts when the hold ends', async () => {
+    const result = await run(`name: human hold
+start: 2026-11-23T10:00:00+01:00
+safety: { humanHold: 10m, minOnlinePerGroup: 0 }
+agents: { sam: { id: 1 } }
+timeline:
+  - { at: 0m, agent: sam, facts: { status.name: online, status.setBy: human, status.minutes: 0, idleMinutes: 45 } }
+expect:
+  - { at: 0m, agent: sam, actions: [{ rule: very-idle-offline, set_status: offline, held: true }] }
+  - { at: 5m, agent: sam, actions: [] }
+  - { at: 10m, agent: sam, actions: [{ rule: very-idle-offline, set_status: offline }] }
+`);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('keeps a group’s last agent online', async () => {
+    const result = await run(`name: group minimum
+start: 2026-11-23T10:00:00+01:00
+agents: { sam: { id: 1, groups: [7] }, ana: { id: 2, groups: [7] } }
+timeline:
+  - { at: 0m, agent: sam, facts: { status.name: online, idleMinutes: 45 } }
+  - { at: 0m, agent: ana, facts: { status.name: online, idleMinutes: 45 } }
+expect:
+  - { at: 0m, agent: sam, actions: [{ rule: very-idle-offline, set_status: offline }] }
+  - { at: 0m, agent: ana, actions: [{ rule: very-idle-offline, set_status: offline, held: true }] }
+`);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('holds everything while paused and acts once resumed, without spending `for` or cooldown', async () => {
+    const result = await run(`name: pause
+start: 2026-11-23T10:00:00+01:00
+${NO_GROUP_MINIMUM}
+agents: { sam: { id: 1 } }
+timeline:
+  - { at: 0m, paused: true }
+  - { at: 0m, agent: sam, facts: { status.name: online, idleMinutes: 15 } }
+  - { at: 15m, paused: false }
+expect:
+  - { at: 10m, agent: sam, actions: [{ rule: idle-away, set_status: away, held: true }] }
+  - { at: 14m, agent: sam, actions: [] }
+  - { at: 15m, agent: sam, actions: [{ rule: idle-away, set_status: away }] }
+`);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('raises capacity while busy and puts it back after', async () => {
     const result = await run(`name: surge
 start: 2026-11-23T10:00:00+01:00
 timeline:
@@ -117,7 +202,41 @@ expect:
     expect(result.failures).toEqual([]);
   });
 
-  it('prints expected and actual actions with the explanation when it fails', async () => {
+  it('keeps a change for keepFor after its condition ends, and a dip inside it does not flap', async () => {
+    const result = await run(`name: keep for
+start: 2026-11-23T10:00:00+01:00
+timeline:
+  - { at: 0m, account: { account.talk.utilization: 0.9 } }
+  - { at: 5m, account: { account.talk.utilization: 0.5 } }
+  - { at: 10m, account: { account.talk.utilization: 0.9 } }
+  - { at: 12m, account: { account.talk.utilization: 0.5 } }
+expect:
+  - { at: 0m, account: true, actions: [{ rule: voice-surge, set_capacity: { rule: Voice, capacities: { voice: 2 } } }] }
+  - { at: 5m, account: true, actions: [] }
+  - { at: 10m, account: true, actions: [] }
+  - { at: 21m, account: true, actions: [] }
+  - { at: 22m, account: true, actions: [{ revert: Voice }] }
+`);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('keeps a change with a release condition until it matches', async () => {
+    const result = await run(`name: release
+start: 2026-11-23T10:00:00+01:00
+timeline:
+  - { at: 0m, account: { account.support.workItems: 150 } }
+  - { at: 5m, account: { account.support.workItems: 50 } }
+  - { at: 30m, account: { account.support.workItems: 10 } }
+expect:
+  - { at: 0m, account: true, actions: [{ rule: email-surge, set_capacity: { rule: Email, capacities: { email: 9 } } }] }
+  - { at: 5m, account: true, actions: [] }
+  - { at: 29m, account: true, actions: [] }
+  - { at: 30m, account: true, actions: [{ revert: Email }] }
+`);
+    expect(result.failures).toEqual([]);
+  });
+
+  it('prints where the expectation is, expected and actual actions, and the rule’s standing and conditions', async () => {
     const result = await run(`name: wrong
 start: 2026-11-23T10:00:00+01:00
 agents: { sam: { id: 1 } }
@@ -128,21 +247,25 @@ expect:
 `);
     expect(result.passed).toBe(false);
     expect(result.failures[0]!.split('\n')).toEqual([
-      'at +0m for agent sam:',
+      'test.yaml:7: at +0m for agent sam:',
       '    expected: {"rule":"idle-away","set_status":"away"}',
       '    actual:   no action',
-      '    rule idle-away (did not match):',
+      '    rule idle-away (does not match):',
       '      ✗ idleMinutes atLeastDuration "15m" (was 5)',
     ]);
   });
 
-  it('says what is wrong with a malformed scenario', async () => {
+  it('says what is wrong with a malformed scenario, with file, line and column', async () => {
     const result = await run(`name: broken
 start: yesterday
+timeline: []
+expect: [{ at: 0m, account: true, actions: [] }]
 `);
     expect(result).toMatchObject({
       passed: false,
-      failures: ['start must be an ISO 8601 time with its offset, such as 2026-11-23T09:00:00+01:00'],
+      failures: [
+        'test.yaml:2:8: start must be an ISO 8601 time with its offset, such as 2026-11-23T09:00:00+01:00 (got "yesterday")',
+      ],
     });
   });
 });

@@ -1,227 +1,232 @@
-import { parse } from 'yaml';
-import type { RuleAction, RuleSet } from './rule-set.model';
-import { RuleEvaluator, formatExplanation, type Facts, type RuleEvaluation } from './rule.evaluator';
-import { RulePlanner, type PlanDecision } from './rule.planner';
-import { parseDuration } from './time';
+import { DecisionMemory } from './decision.memory';
+import { FACTS } from './facts';
+import { paperExecutors } from './paper.executors';
+import { RuleSetError } from './rule-set.errors';
+import type { RuleSet } from './rule-set.model';
+import {
+  RuleSetRunner,
+  describeStanding,
+  type Decided,
+  type RuleExplanation,
+  type RunnerDeps,
+  type TargetState,
+} from './rule-set.runner';
+import { formatExplanation, type Facts } from './rule.evaluator';
+import { RulePlanner } from './rule.planner';
+import { SafetyGate } from './safety.gate';
+import { canonical, readScenarioFile, type ScenarioSpec } from './scenario.file';
 
 /** The outcome of one scenario file. */
 export interface ScenarioResult {
   file: string;
   name: string;
   passed: boolean;
-  /** What went wrong, ready to print: expected and actual actions, and the rule's explanation. */
+  /** What went wrong, ready to print: expected and actual actions, and each rule's explanation. */
   failures: string[];
 }
 
-interface Expectation {
-  at: number;
-  target: string;
-  label: string;
-  actions: string[];
-}
+/** Minute facts the clock moves: they keep counting from the value the timeline last gave. */
+const MINUTE_FACTS = new Set(
+  FACTS.filter((f) => f.changesWithTime && f.unit === 'minutes').map((f) => f.name),
+);
+const MINUTE_MS = 60_000;
 
-interface Event {
-  at: number;
-  agent: string | null;
+/** One agent of a scenario: the facts the timeline gave, when, and a version bumped by each event. */
+interface PaperAgent {
+  id: number;
+  groups: readonly number[];
   facts: Record<string, unknown>;
+  givenAt: Record<string, number>;
+  version: number;
 }
-
-class ScenarioError extends Error {}
 
 /**
- * Runs a scenario: a timeline of agent (and account) facts and the actions expected at given
+ * Runs a scenario: a timeline of agent and account facts and the actions expected at given
  * times, like `promtool test rules`. Time advances in `step`s from `start`; at each step every
- * agent and the account are evaluated and planned exactly as the router does (for, cooldown,
- * priority, shadow, capacity reverts), and the actions at the expected times are compared.
+ * agent and the account go through the rule-set runner exactly as in the router — `for`,
+ * cooldown, priority, shadow, the safety limits, reversible changes kept and put back — with
+ * executors that change nothing. Minute facts advance with the clock from the value last given.
  */
 export async function runScenario(ruleSet: RuleSet, file: string, text: string): Promise<ScenarioResult> {
-  let name = file;
+  let spec: ScenarioSpec;
   try {
-    const spec = readScenario(text);
-    name = spec.name;
-    const evaluator = new RuleEvaluator(ruleSet);
-    const planner = new RulePlanner();
-    const agentFacts = new Map<string, Record<string, unknown>>([...spec.agents.keys()].map((a) => [a, {}]));
-    let accountFacts: Record<string, unknown> = {};
-    const happened = new Map<string, string[]>();
-    const explanations = new Map<string, RuleEvaluation[]>();
-    const end = Math.max(0, ...spec.events.map((e) => e.at), ...spec.expectations.map((e) => e.at));
-    for (let t = 0; t <= end; t += spec.stepMs) {
-      for (const event of spec.events.filter((e) => e.at === t)) {
-        if (event.agent === null) accountFacts = { ...accountFacts, ...event.facts };
-        else agentFacts.set(event.agent, { ...agentFacts.get(event.agent), ...event.facts });
-      }
-      const now = spec.start + t;
-      for (const [agentName, identity] of spec.agents) {
-        const facts: Facts = {
-          'agent.id': identity.id,
-          'agent.groups': identity.groups,
-          ...agentFacts.get(agentName),
-        };
-        const evaluations = await evaluator.evaluateAgent(identity, facts, now);
-        explanations.set(`${t}|agent:${agentName}`, evaluations);
-        happened.set(
-          `${t}|agent:${agentName}`,
-          planner.plan(`agent:${identity.id}`, evaluations, now).flatMap(describe),
-        );
-      }
-      const account = await evaluator.evaluateAccount(accountFacts, now);
-      const byCapacityRule = new Map<string, RuleEvaluation[]>();
-      for (const evaluation of account) {
-        const target = (evaluation.rule.then as Extract<RuleAction, { type: 'set_capacity' }>).capacityRule;
-        byCapacityRule.set(target, [...(byCapacityRule.get(target) ?? []), evaluation]);
-      }
-      const accountActions = [...byCapacityRule].flatMap(([target, evaluations]) =>
-        planner.plan(`capacity:${target}`, evaluations, now).flatMap(describe),
-      );
-      explanations.set(`${t}|account`, account);
-      happened.set(`${t}|account`, accountActions);
-    }
-    const failures: string[] = [];
-    for (const expectation of spec.expectations) {
-      const key = `${expectation.at}|${expectation.target}`;
-      const actual = [...(happened.get(key) ?? [])].sort();
-      const expected = [...expectation.actions].sort();
-      if (JSON.stringify(actual) === JSON.stringify(expected)) continue;
-      const rules = new Set(
-        [...actual, ...expected].map((a) => (JSON.parse(a) as { rule?: string }).rule).filter(Boolean),
-      );
-      const why = (explanations.get(key) ?? [])
-        .filter((e) => rules.has(e.rule.name))
-        .flatMap((e) => [
-          `    rule ${e.rule.name} (${e.applies ? (e.matched ? 'matched' : 'did not match') : 'does not apply'}):`,
-          ...formatExplanation(e.explanation, '      '),
-        ]);
-      failures.push(
-        [
-          `at ${formatOffset(expectation.at)} for ${expectation.label}:`,
-          `    expected: ${expected.length ? expected.join(', ') : 'no action'}`,
-          `    actual:   ${actual.length ? actual.join(', ') : 'no action'}`,
-          ...why,
-        ].join('\n'),
-      );
-    }
-    return { file, name, passed: failures.length === 0, failures };
+    spec = readScenarioFile(ruleSet, file, text);
   } catch (error) {
-    if (error instanceof ScenarioError) return { file, name, passed: false, failures: [error.message] };
-    throw error;
+    if (!(error instanceof RuleSetError)) throw error;
+    return {
+      file,
+      name: file,
+      passed: false,
+      failures: error.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`),
+    };
   }
+  const runner = new RuleSetRunner(ruleSet);
+  let paused = false;
+  const deps: RunnerDeps = {
+    planner: new RulePlanner(),
+    memory: new DecisionMemory(),
+    gate: new SafetyGate(spec.safety, () => paused),
+    executors: paperExecutors((state, status) => setStatus(byTarget.get(state.target)!, status, t)),
+    enforce: true,
+  };
+  const agents = new Map<string, PaperAgent>(
+    [...spec.agents].map(([name, a]) => [
+      name,
+      { id: a.id, groups: a.groups, facts: {}, givenAt: {}, version: 0 },
+    ]),
+  );
+  const byTarget = new Map([...agents.values()].map((a) => [`agent:${a.id}`, a]));
+  let t = 0;
+  let account: Record<string, unknown> = {};
+  const happened = new Map<string, string[]>();
+  const why = new Map<string, RuleExplanation[]>();
+  const end = Math.max(0, ...spec.events.map((e) => e.at), ...spec.expectations.map((e) => e.at));
+  for (; t <= end; t += spec.stepMs) {
+    for (const event of spec.events) {
+      if (event.at !== t) continue;
+      if (event.kind === 'pause') paused = event.paused;
+      else if (event.kind === 'account') account = { ...account, ...event.facts };
+      else {
+        const agent = agents.get(event.agent)!;
+        agent.facts = { ...agent.facts, ...event.facts };
+        for (const name of Object.keys(event.facts)) agent.givenAt[name] = t;
+        agent.version++;
+      }
+    }
+    const now = spec.start + t;
+    const time = runner.timeFacts(now);
+    const facts = new Map([...agents].map(([name, agent]) => [name, factsAt(agent, t)]));
+    deps.gate.startPass(() => onlineCounts(agents, facts));
+    for (const [name, agent] of agents) {
+      const agentFacts = facts.get(name)!;
+      const state: TargetState = {
+        target: `agent:${agent.id}`,
+        agent: { id: agent.id, groups: agent.groups, facts: agentFacts },
+        stateKey: String(agent.version),
+      };
+      // Where each rule stood before the step decided, for the report of a failed expectation.
+      if (spec.expectations.some((e) => e.at === t && e.target === `agent:${name}`)) {
+        const explained = await runner.evaluator.evaluateAgent(state.agent!, agentFacts, now);
+        why.set(`${t}|agent:${name}`, runner.explainTarget(state, explained, now, deps));
+      }
+      const evaluations = runner.evaluateAgent(state.agent!, agentFacts, time);
+      happened.set(
+        `${t}|agent:${name}`,
+        (await runner.decide(state, evaluations, now, deps)).flatMap(describe),
+      );
+    }
+    if (spec.expectations.some((e) => e.at === t && e.target === 'account')) {
+      const explained = await runner.evaluator.evaluateAccount(account, now);
+      why.set(
+        `${t}|account`,
+        [...runner.accountTargets(explained, deps.planner)].flatMap(([target, evs]) =>
+          runner.explainTarget({ target, agent: null, stateKey: '' }, evs, now, deps),
+        ),
+      );
+    }
+    const evaluations = runner.evaluateAccount(account, time);
+    const accountActions: string[] = [];
+    for (const [target, targetEvaluations] of runner.accountTargets(evaluations, deps.planner)) {
+      const state: TargetState = { target, agent: null, stateKey: JSON.stringify(account) };
+      accountActions.push(...(await runner.decide(state, targetEvaluations, now, deps)).flatMap(describe));
+    }
+    happened.set(`${t}|account`, accountActions);
+  }
+  const failures: string[] = [];
+  for (const expectation of spec.expectations) {
+    const key = `${expectation.at}|${expectation.target}`;
+    const actual = [...(happened.get(key) ?? [])].sort();
+    const expected = [...expectation.actions].sort();
+    if (JSON.stringify(actual) === JSON.stringify(expected)) continue;
+    // The rules the difference is about: those named on either side (a put-back names its capacity rule).
+    const named = [...actual, ...expected].map((a) => JSON.parse(a) as { rule?: string; revert?: string });
+    const concerned = (why.get(key) ?? []).filter((r) =>
+      named.some(
+        (a) =>
+          a.rule === r.rule.name ||
+          (a.revert !== undefined &&
+            r.rule.then.type === 'set_capacity' &&
+            r.rule.then.capacityRule === a.revert),
+      ),
+    );
+    failures.push(
+      [
+        `${expectation.source.file}:${expectation.source.line}: at ${formatOffset(expectation.at)} for ${expectation.label}:`,
+        `    expected: ${expected.length ? expected.join(', ') : 'no action'}`,
+        `    actual:   ${actual.length ? actual.join(', ') : 'no action'}`,
+        ...explain(concerned),
+      ].join('\n'),
+    );
+  }
+  return { file, name: spec.name, passed: failures.length === 0, failures };
 }
 
-/** Decisions that are actions, in the shape scenario files write them. */
-function describe(decision: PlanDecision): string[] {
-  switch (decision.kind) {
-    case 'act':
-    case 'shadow': {
-      const action = decision.action;
-      const body: Record<string, unknown> = { rule: decision.rule.name };
-      if (action.type === 'set_status') body.set_status = action.status;
-      else body.set_capacity = { rule: action.capacityRule, capacities: action.capacities };
-      if (decision.kind === 'shadow') body.shadow = true;
+/** The router set the agent's status: it shows from the next step on, as its event would. */
+function setStatus(agent: PaperAgent, status: string | number, t: number): void {
+  const name = typeof status === 'number' ? 'status.id' : 'status.name';
+  agent.facts = { ...agent.facts, [name]: status, 'status.minutes': 0, 'status.setBy': 'router' };
+  agent.givenAt['status.minutes'] = t;
+  agent.version++;
+}
+
+/**
+ * The agent's facts at `t`: minute facts advanced by the time since the timeline gave them.
+ * `idleMinutes` counts only while the agent is online with no work, as the router computes it.
+ */
+function factsAt(agent: PaperAgent, t: number): Facts {
+  const facts: Record<string, unknown> = {
+    'agent.id': agent.id,
+    'agent.groups': agent.groups,
+    ...agent.facts,
+  };
+  const idle = agent.facts['status.name'] === 'online' && !agent.facts.workItems;
+  for (const name of MINUTE_FACTS) {
+    const value = agent.facts[name];
+    if (typeof value !== 'number' || (name === 'idleMinutes' && !idle)) continue;
+    facts[name] = value + (t - (agent.givenAt[name] ?? t)) / MINUTE_MS;
+  }
+  return facts;
+}
+
+function onlineCounts(
+  agents: ReadonlyMap<string, PaperAgent>,
+  facts: ReadonlyMap<string, Facts>,
+): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const [name, agent] of agents) {
+    if (facts.get(name)?.['status.name'] !== 'online') continue;
+    for (const group of agent.groups) counts.set(group, (counts.get(group) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** A recorded decision as scenario files write it; no-ops and failures are not actions. */
+function describe(decision: Decided): string[] {
+  const body: Record<string, unknown> = { ...decision.action };
+  if (decision.rule && !('revert' in body)) body.rule = decision.ruleName;
+  switch (decision.outcome) {
+    case 'applied':
       return [canonical(body)];
-    }
-    case 'revert':
-      return [canonical({ revert: decision.capacityRule })];
-    case 'pending':
-    case 'cooldown':
-    case 'outranked':
+    case 'shadow':
+      return [canonical({ ...body, shadow: true })];
+    case 'suppressed':
+      return [canonical({ ...body, held: true })];
+    case 'no_op':
+    case 'failed':
       return [];
   }
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+/** Each rule's standing and conditions, for a failure report. */
+function explain(rules: readonly RuleExplanation[]): string[] {
+  return rules.flatMap((r) => [
+    `    rule ${r.rule.name} (${describeStanding(r.standing)}):`,
+    ...(r.applies ? formatExplanation(r.explanation, '      ') : []),
+  ]);
 }
 
 function formatOffset(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);
   return `+${minutes}m${seconds ? `${seconds}s` : ''}`;
-}
-
-interface ScenarioSpec {
-  name: string;
-  start: number;
-  stepMs: number;
-  agents: Map<string, { id: number; groups: number[] }>;
-  events: Event[];
-  expectations: Expectation[];
-}
-
-function readScenario(text: string): ScenarioSpec {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (error) {
-    throw new ScenarioError(`not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const root = object(doc, 'the scenario');
-  const name = typeof root.name === 'string' ? root.name : fail('name is required');
-  const start =
-    typeof root.start === 'string' || root.start instanceof Date
-      ? Date.parse(String(root.start instanceof Date ? root.start.toISOString() : root.start))
-      : NaN;
-  if (Number.isNaN(start))
-    fail('start must be an ISO 8601 time with its offset, such as 2026-11-23T09:00:00+01:00');
-  const stepMs = root.step === undefined ? 60_000 : offset(root.step, 'step');
-  if (stepMs <= 0) fail('step must be longer than 0s');
-  const agents = new Map<string, { id: number; groups: number[] }>();
-  for (const [agentName, raw] of Object.entries(object(root.agents ?? {}, 'agents'))) {
-    const agent = object(raw, `agents.${agentName}`);
-    if (typeof agent.id !== 'number') fail(`agents.${agentName}.id must be a number`);
-    const groups = agent.groups ?? [];
-    if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'number'))
-      fail(`agents.${agentName}.groups must be a list of group ids`);
-    agents.set(agentName, { id: agent.id, groups: groups });
-  }
-  const events = list(root.timeline, 'timeline').map((raw, i): Event => {
-    const event = object(raw, `timeline[${i}]`);
-    const at = offset(event.at, `timeline[${i}].at`);
-    if (at % stepMs !== 0) fail(`timeline[${i}].at is not a multiple of step`);
-    if (event.account !== undefined)
-      return { at, agent: null, facts: object(event.account, `timeline[${i}].account`) };
-    const agent = known(event.agent, agents, `timeline[${i}].agent`);
-    return { at, agent, facts: object(event.facts, `timeline[${i}].facts`) };
-  });
-  const expectations = list(root.expect, 'expect').map((raw, i): Expectation => {
-    const entry = object(raw, `expect[${i}]`);
-    const at = offset(entry.at, `expect[${i}].at`);
-    if (at % stepMs !== 0) fail(`expect[${i}].at is not a multiple of step`);
-    const actions = list(entry.actions ?? [], `expect[${i}].actions`).map((a) => canonical(a));
-    if (entry.account === true) return { at, target: 'account', label: 'the account', actions };
-    const agent = known(entry.agent, agents, `expect[${i}].agent`);
-    return { at, target: `agent:${agent}`, label: `agent ${agent}`, actions };
-  });
-  return { name, start, stepMs, agents, events, expectations };
-}
-
-function offset(value: unknown, where: string): number {
-  const ms = typeof value === 'string' ? parseDuration(value) : value === 0 ? 0 : null;
-  if (ms === null) fail(`${where} must be a time after start such as "0m", "15m" or "1h30m"`);
-  return ms;
-}
-
-function object(value: unknown, where: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${where} must be a mapping`);
-  return value as Record<string, unknown>;
-}
-
-function list(value: unknown, where: string): unknown[] {
-  if (!Array.isArray(value)) fail(`${where} must be a list`);
-  return value as unknown[];
-}
-
-function known(value: unknown, agents: Map<string, unknown>, where: string): string {
-  if (typeof value !== 'string' || !agents.has(value))
-    fail(`${where} must name an agent declared under agents (got ${JSON.stringify(value)})`);
-  return value;
-}
-
-function fail(message: string): never {
-  throw new ScenarioError(message);
 }

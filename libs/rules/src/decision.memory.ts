@@ -1,0 +1,34 @@
+/**
+ * What was last recorded per target and rule, so a decision that does not act — held by a safety
+ * limit, already in place, recorded in shadow for a target that has not changed since — is
+ * recorded once, not at every pass. A rule that stops matching, or acts, starts afresh.
+ *
+ * One memory lives as long as the process: a rule reload does not make held decisions news again.
+ */
+export class DecisionMemory {
+  private readonly last = new Map<string, string>();
+
+  /** True (and remembered) when `signature` is news for this target and rule. */
+  isNews(target: string, rule: string, signature: string): boolean {
+    const key = `${target}|${rule}`;
+    if (this.last.get(key) === signature) return false;
+    this.last.set(key, signature);
+    return true;
+  }
+
+  /** Forgets one rule for one target: its next decision is news. */
+  forgetRule(target: string, rule: string): void {
+    this.last.delete(`${target}|${rule}`);
+  }
+
+  /** Forgets a target (an agent that left). */
+  forgetTarget(target: string): void {
+    const prefix = `${target}|`;
+    for (const key of this.last.keys()) if (key.startsWith(prefix)) this.last.delete(key);
+  }
+
+  /** How many target and rule pairs it remembers (it stays bounded by what matches now). */
+  get size(): number {
+    return this.last.size;
+  }
+}
