@@ -28,12 +28,9 @@ export const reactionBench: Bench = async ({ quick }) => {
       await putOnBreak(under.sim, agentId);
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const [decision] = audit.decisions({
-          agentId,
-          rule: 'no-breaks',
-          outcome: 'applied',
-          limit: 1,
-        }).decisions;
+        const [decision] = (
+          await audit.decisions({ agentId, rule: 'no-breaks', outcome: 'applied', limit: 1 })
+        ).decisions;
         if (decision) {
           latencies.push(decision.latencyMs ?? NaN);
           break;

@@ -73,10 +73,10 @@ describe('rules check --account against the simulator over HTTP', () => {
     const account = join(dir, 'account.yaml');
     await writeFile(account, (await readFile(account, 'utf8')).replace('  - Back office', '  - Backoffice'));
     const capacity = join(dir, 'capacity.yaml');
-    await writeFile(
-      capacity,
-      (await readFile(capacity, 'utf8')).replace('rule: Default capacity', 'rule: Default capacities'),
-    );
+    const capacityText = await readFile(capacity, 'utf8');
+    await writeFile(capacity, capacityText.replace('rule: Default capacity', 'rule: Default capacities'));
+    // Where the shipped surge rule starts: the problem is reported at its rule.
+    const surgeLine = capacityText.split('\n').findIndex((l) => l.includes('- name: messaging-surge')) + 1;
     await writeFile(
       join(dir, 'back-office.yaml'),
       `rules:
@@ -91,7 +91,7 @@ describe('rules check --account against the simulator over HTTP', () => {
     expect(run.code).toBe(1);
     expect(run.stdout.trimEnd().split('\n')).toEqual([
       `${join(dir, 'back-office.yaml')}:2:5: rule "back-office-after-calls" sets status "Backoffice", which the account does not have (did you mean "Back office"?)`,
-      `${join(dir, 'capacity.yaml')}:6:5: rule "messaging-surge" changes capacity rule "Default capacities", which the account does not have (did you mean "Default capacity"?)`,
+      `${join(dir, 'capacity.yaml')}:${surgeLine}:5: rule "messaging-surge" changes capacity rule "Default capacities", which the account does not have (did you mean "Default capacity"?)`,
       `2 problems in ${dir} against the account at ${sim.url}: the rules name what the account does not have`,
     ]);
 
@@ -102,7 +102,7 @@ describe('rules check --account against the simulator over HTTP', () => {
       account: { at: sim.url, statuses: 9, capacityRules: 3 },
       problems: [
         { file: join(dir, 'back-office.yaml'), line: 2, column: 5 },
-        { file: join(dir, 'capacity.yaml'), line: 6, column: 5 },
+        { file: join(dir, 'capacity.yaml'), line: surgeLine, column: 5 },
       ],
     });
   });

@@ -1,11 +1,12 @@
-import { parseRuleSet, type RuleSet } from '@app/rules';
+import { SafetyGate, parseRuleSet, type RuleSet, type SafetyLimits } from '@app/rules';
 import { ZendeskClient, type CapacityRule, type UnifiedStatus } from '@app/zendesk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditStore } from '../apps/router/src/audit/audit.store';
-import { WriteJournal } from '../apps/router/src/pipeline/write.journal';
-import { EvaluationPass, type SafetyLimits } from '../apps/router/src/pipeline/evaluation.pass';
+import type { AuditStore } from '../apps/router/src/audit/audit.store';
+import { SqliteAuditStore } from '../apps/router/src/audit/sqlite/sqlite-audit.store';
+import { WriteJournal } from '../apps/router/src/apply/write.journal';
+import { EvaluationPass } from '../apps/router/src/pipeline/evaluation.pass';
 import { AgentStateCache } from '../apps/router/src/sync/agent-state.cache';
 import { startSim, type SimHarness } from './support/sim.harness';
 
@@ -72,38 +73,44 @@ function simulatorWithAudit(
     await prepare(env.sim);
     env.statuses = await env.client.listStatuses();
     dir = mkdtempSync(join(tmpdir(), 'pass-'));
-    env.audit = new AuditStore(join(dir, 'audit.sqlite'));
+    env.audit = new SqliteAuditStore(join(dir, 'audit.sqlite'));
   });
-  afterEach(() => {
-    env.audit.close();
+  afterEach(async () => {
+    await env.audit.close();
     rmSync(dir, { recursive: true, force: true });
   });
   return env;
 }
 
-/** A pass over `ruleSet` (as after a start: its own cache and journal) at the time `now` holds. */
-function newPass(
+/** Evaluation of `ruleSet` (as after a start: its own cache and journal) at the time `now` holds. */
+async function newPass(
   env: { client: ZendeskClient; audit: AuditStore; statuses: UnifiedStatus[] },
   ruleSet: RuleSet,
   options: {
     now?: { value: number };
     safety?: SafetyLimits;
+    capacityRules?: () => readonly CapacityRule[];
     onCapacityRuleChanged?: (rule: CapacityRule) => void;
   } = {},
 ) {
   const cache = new AgentStateCache();
   const now = options.now ?? { value: T0 };
-  const pass = new EvaluationPass(ruleSet, () => env.statuses, {
+  const journal = new WriteJournal(env.audit);
+  await journal.load();
+  const pass = new EvaluationPass({
     cache,
     client: env.client,
     audit: env.audit,
-    journal: new WriteJournal(env.audit),
+    journal,
+    gate: new SafetyGate(options.safety ?? NO_LIMITS, () => false),
     enforce: true,
-    safety: options.safety ?? NO_LIMITS,
-    paused: () => false,
+    statuses: () => env.statuses,
+    capacityRules: options.capacityRules ?? (() => []),
     now: options.now ? () => now.value : Date.now,
     onCapacityRuleChanged: options.onCapacityRuleChanged,
   });
+  await pass.load();
+  pass.useRules(ruleSet);
   return { cache, now, pass };
 }
 
@@ -126,7 +133,7 @@ describe('an evaluation pass against the simulator', () => {
   }
 
   it('sets an idle messaging agent away once `for` has passed, and records why', async () => {
-    const { cache, now, pass } = newPass(env, RULES('enforce'), { now: { value: T0 } });
+    const { cache, now, pass } = await newPass(env, RULES('enforce'), { now: { value: T0 } });
     expect(await runAt(pass, cache, 10, now)).toEqual([]); // idle 10 minutes: no match
     expect(await runAt(pass, cache, 16, now)).toEqual([]); // matches; `for` starts
     const [decision] = await runAt(pass, cache, 21, now);
@@ -144,17 +151,17 @@ describe('an evaluation pass against the simulator', () => {
 
     const agent = await env.client.getAgentAvailability(AGENT);
     expect(agent.status).toMatchObject({ name: 'away', reason: 'PUBLIC_API' });
-    const stored = env.audit.decisions({ agentId: AGENT }).decisions;
+    const stored = (await env.audit.decisions({ agentId: AGENT })).decisions;
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({
       outcome: 'applied',
-      revision: pass.ruleSet.revision,
+      revision: pass.ruleSet!.revision,
       explanation: { kind: 'all', passed: true },
     });
   });
 
   it('changes nothing in shadow mode, and records what it would have done', async () => {
-    const { cache, now, pass } = newPass(env, RULES('shadow'), { now: { value: T0 } });
+    const { cache, now, pass } = await newPass(env, RULES('shadow'), { now: { value: T0 } });
     await runAt(pass, cache, 16, now);
     await env.sim.control('delete', '/requests');
     const [decision] = await runAt(pass, cache, 21, now);
@@ -168,10 +175,10 @@ describe('an evaluation pass against the simulator', () => {
 
   it('keeps `for` timers across a restart through the audit store', async () => {
     const now = { value: T0 };
-    const first = newPass(env, RULES('enforce'), { now });
+    const first = await newPass(env, RULES('enforce'), { now });
     await runAt(first.pass, first.cache, 16, now);
     // A new pass (as after a restart) picks the pending timer up from the store: it fires at +21m, not +26m.
-    const { cache, pass: second } = newPass(env, RULES('enforce'), { now });
+    const { cache, pass: second } = await newPass(env, RULES('enforce'), { now });
     const [decision] = await runAt(second, cache, 21, now);
     expect(decision).toMatchObject({ outcome: 'applied' });
   });
@@ -200,7 +207,11 @@ describe('safety limits in an evaluation pass', () => {
   const setUp = (safety: SafetyLimits) => newPass(env, RULES('enforce'), { now: { value: T0 }, safety });
 
   it('leaves an agent a person just set alone for the hold, recording it once', async () => {
-    const { cache, now, pass } = setUp({ humanHoldS: 1_800, maxChangesPerMin: 100, minOnlinePerGroup: 0 });
+    const { cache, now, pass } = await setUp({
+      humanHoldS: 1_800,
+      maxChangesPerMin: 100,
+      minOnlinePerGroup: 0,
+    });
     await passAt(pass, cache, 16, now);
     const held = await passAt(pass, cache, 21, now);
     expect(held.map((d) => d.outcome)).toEqual([
@@ -217,7 +228,7 @@ describe('safety limits in an evaluation pass', () => {
   });
 
   it('sends no more than the per-minute limit', async () => {
-    const { cache, now, pass } = setUp({ humanHoldS: 0, maxChangesPerMin: 2, minOnlinePerGroup: 0 });
+    const { cache, now, pass } = await setUp({ humanHoldS: 0, maxChangesPerMin: 2, minOnlinePerGroup: 0 });
     await passAt(pass, cache, 16, now);
     const decisions = await passAt(pass, cache, 21, now);
     expect(decisions.map((d) => d.outcome)).toEqual([
@@ -235,7 +246,7 @@ describe('safety limits in an evaluation pass', () => {
   });
 
   it('never takes a group below its minimum of agents online', async () => {
-    const { cache, now, pass } = setUp({ humanHoldS: 0, maxChangesPerMin: 100, minOnlinePerGroup: 3 });
+    const { cache, now, pass } = await setUp({ humanHoldS: 0, maxChangesPerMin: 100, minOnlinePerGroup: 3 });
     await passAt(pass, cache, 16, now);
     const decisions = await passAt(pass, cache, 21, now);
     expect(decisions.map((d) => d.outcome)).toEqual([
@@ -275,29 +286,34 @@ describe('capacity rules in an evaluation pass', () => {
 
   it('raises capacity while the condition holds and restores the recorded baseline after', async () => {
     let rules = await env.client.listCapacityRules();
-    const { cache, pass } = newPass(env, SURGE, {
+    const { cache, pass } = await newPass(env, SURGE, {
+      capacityRules: () => rules,
       onCapacityRuleChanged: (rule) => (rules = [...rules.filter((r) => r.id !== rule.id), rule]),
     });
     const baseline = (await defaultRule()).capacities;
     await idleOnline(env.sim, AGENTS);
     await refresh(cache);
 
-    const [raised] = await pass.runAccount(rules, { kind: 'tick', at: Date.now() });
+    const [raised] = await pass.runAccount({ kind: 'tick', at: Date.now() });
     expect(raised).toMatchObject({ target: 'capacity:Default capacity', rule: 'surge', outcome: 'applied' });
     expect((await defaultRule()).capacities).toEqual({ ...baseline, messaging: 5 });
-    expect(env.audit.state('baselines')).toEqual({ 'Default capacity': { messaging: baseline.messaging } });
+    expect(await env.audit.state('baselines')).toEqual({
+      'Default capacity': { messaging: baseline.messaging },
+    });
     // Still holding: nothing new to do or record.
-    expect(await pass.runAccount(rules, { kind: 'tick', at: Date.now() })).toEqual([]);
+    expect(await pass.runAccount({ kind: 'tick', at: Date.now() })).toEqual([]);
 
     await env.sim.control('put', `/agents/${AGENTS[0]}`, { status_id: 2 });
     await refresh(cache);
-    const [restored] = await pass.runAccount(rules, { kind: 'tick', at: Date.now() });
+    const [restored] = await pass.runAccount({ kind: 'tick', at: Date.now() });
     expect(restored).toMatchObject({
       rule: 'surge',
       outcome: 'applied',
-      reason: 'Default capacity restored to its baseline',
+      action: { revert: 'Default capacity' },
+      reason: `rule surge no longer matches; Default capacity restored to ${JSON.stringify({ messaging: baseline.messaging })}`,
+      facts: { 'account.messaging.agentsOnline': 2 },
     });
     expect((await defaultRule()).capacities).toEqual(baseline);
-    expect(env.audit.state('baselines')).toEqual({});
+    expect(await env.audit.state('baselines')).toEqual({});
   });
 });

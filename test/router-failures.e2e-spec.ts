@@ -73,7 +73,7 @@ describe('the router when Zendesk misbehaves', () => {
     const puts = (await requests()).filter((r) => r.method === 'PUT' && r.status === 200);
     expect(puts.length).toBeLessThan(AGENTS.length);
     // Every write Zendesk took has its row; the agents not reached are decided again at the next start.
-    const applied = audit.decisions({ outcome: 'applied', limit: 500 }).decisions;
+    const applied = (await audit.decisions({ outcome: 'applied', limit: 500 })).decisions;
     expect(applied).toHaveLength(puts.length);
   }, 20_000);
 
@@ -86,7 +86,7 @@ describe('the router when Zendesk misbehaves', () => {
     for (const id of AGENTS) await h.sim.control('put', `/agents/${id}`, { status_id: BREAK });
     const audit = h.router.get(AuditStore);
     const failed = await eventually(
-      () => Promise.resolve(audit.decisions({ outcome: 'failed', limit: 500 }).decisions),
+      async () => (await audit.decisions({ outcome: 'failed', limit: 500 })).decisions,
       (decisions) => new Set(decisions.map((d) => d.agentId)).size === AGENTS.length,
       10_000,
     );
@@ -108,7 +108,7 @@ describe('the router when Zendesk misbehaves', () => {
       10_000,
     );
     expect(recovered).toEqual(AGENTS.map(() => 'away'));
-    const applied = audit.decisions({ outcome: 'applied', limit: 500 }).decisions;
+    const applied = (await audit.decisions({ outcome: 'applied', limit: 500 })).decisions;
     expect(new Set(applied.map((d) => d.agentId))).toEqual(new Set(AGENTS));
     expect((await request(h.url).get('/health').expect(200)).body.details.zendesk).toMatchObject({
       status: 'up',

@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AuditStore } from '../apps/router/src/audit/audit.store';
+import { SqliteAuditStore } from '../apps/router/src/audit/sqlite/sqlite-audit.store';
 import { eventually, startRouter, type RouterHarness } from './support/router.harness';
 
 const AGENT = 360_099_100_001;
@@ -63,9 +63,9 @@ describe('the router against the simulator', () => {
       `PUT /api/v2/agent_availabilities/agent_statuses/agents/${AGENT}`,
     ]);
 
-    const audit = new AuditStore(join(h.dir, 'audit.sqlite'));
+    const audit = new SqliteAuditStore(join(h.dir, 'audit.sqlite'));
     try {
-      const [decision] = audit.decisions({ agentId: AGENT }).decisions;
+      const [decision] = (await audit.decisions({ agentId: AGENT })).decisions;
       expect(decision).toMatchObject({
         rule: 'no-breaks',
         outcome: 'applied',
@@ -74,7 +74,7 @@ describe('the router against the simulator', () => {
       });
       expect(decision!.latencyMs).toBeLessThanOrEqual(Date.now() - sent);
     } finally {
-      audit.close();
+      await audit.close();
     }
   }, 15_000);
 
@@ -140,13 +140,18 @@ describe('the router API', () => {
       rule: 'no-breaks',
       applies: true,
       matched: false,
-      why: [expect.stringContaining('status.name equal "Break"')],
+      standing: { state: 'not_matched' },
+      why: ['does not match', expect.stringContaining('status.name equal "Break"')],
     });
     expect(agent.body.facts['status.name']).toEqual(expect.any(String));
     const whatIf = await api('post', '/api/explain')
       .send({ facts: { 'status.name': 'Break' } })
       .expect(200);
-    expect(whatIf.body.rules[0]).toMatchObject({ rule: 'no-breaks', matched: true });
+    expect(whatIf.body.rules[0]).toMatchObject({
+      rule: 'no-breaks',
+      matched: true,
+      standing: { state: 'fires' },
+    });
   });
 
   it('names the bad field of a bad request', async () => {
@@ -267,6 +272,7 @@ describe('the router API', () => {
       status: 'up',
       revision: before,
       rejectedChange: true,
+      accountProblems: [],
     });
     // The old rules still act.
     await h.sim.control('put', `/agents/${AGENT + 3}`, { status_id: BREAK });

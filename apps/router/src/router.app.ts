@@ -60,7 +60,7 @@ export async function createRouterApp(
   const close = app.close.bind(app);
   app.close = async () => {
     await close();
-    audit.close();
+    await audit.close();
   };
   return app;
 }

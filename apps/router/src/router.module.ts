@@ -11,10 +11,11 @@ import { MetricsController } from './api/metrics.controller';
 import { RouterApiController } from './api/router-api.controller';
 import { WebhookController } from './api/webhook.controller';
 import { AuditStore } from './audit/audit.store';
+import { SqliteAuditStore } from './audit/sqlite/sqlite-audit.store';
 import type { RouterConfig } from './config/router.config';
 import { ROUTER_CONFIG } from './config/router.tokens';
 import { RouterMetrics } from './metrics/router.metrics';
-import { PauseSwitch } from './pipeline/pause.switch';
+import { PauseSwitch } from './safety/pause.switch';
 import { PipelineRunner } from './pipeline/pipeline.runner';
 import { RuleSetWatcher } from './rules/rule-set.watcher';
 import { AgentStateCache } from './sync/agent-state.cache';
@@ -52,7 +53,7 @@ export class RouterModule {
         { provide: ROUTER_CONFIG, useValue: config },
         {
           provide: AuditStore,
-          useFactory: () => new AuditStore(join(config.storage.dataDir, 'audit.sqlite')),
+          useFactory: () => new SqliteAuditStore(join(config.storage.dataDir, 'audit.sqlite')),
         },
         { provide: RuleSetLoader, useFactory: () => new RuleSetLoader(config.storage.rulesDir) },
         {

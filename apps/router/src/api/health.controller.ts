@@ -7,6 +7,7 @@ import {
   type HealthCheckResult,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
+import { formatProblem } from '@app/rules';
 import { ZendeskClient } from '@app/zendesk';
 import { AuditStore } from '../audit/audit.store';
 import { ROUTER_CONFIG } from '../config/router.tokens';
@@ -47,10 +48,19 @@ export class HealthController {
     ]);
   }
 
+  /** Rules loaded (else error); rules naming what the account lacks make the router degraded. */
   private rulesLoaded(): HealthIndicatorResult {
     const rules = this.rules.current();
-    const data = { revision: rules?.revision ?? null, rejectedChange: this.rules.lastProblems().length > 0 };
-    return rules ? this.indicator.check('rules').up(data) : this.indicator.check('rules').down(data);
+    const lacking = this.rules.accountProblems();
+    const data = {
+      revision: rules?.revision ?? null,
+      rejectedChange: this.rules.lastProblems().length > 0,
+      accountProblems: lacking.map(formatProblem),
+    };
+    if (!rules) return this.indicator.check('rules').down(data);
+    return lacking.length > 0
+      ? this.indicator.check('rules').degraded(data)
+      : this.indicator.check('rules').up(data);
   }
 
   private lastSync(): HealthIndicatorResult {
@@ -68,8 +78,8 @@ export class HealthController {
       : this.indicator.check('zendesk').degraded(data);
   }
 
-  private auditStore(): HealthIndicatorResult {
-    const writable = this.audit.writable();
+  private async auditStore(): Promise<HealthIndicatorResult> {
+    const writable = await this.audit.writable();
     return writable
       ? this.indicator.check('audit').up({ writable })
       : this.indicator.check('audit').down({ writable });

@@ -13,11 +13,19 @@ import {
 } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 import { LiveEvents } from './live.events';
-import { formatExplanation, type RuleEvaluation } from '@app/rules';
+import {
+  ACTIONS,
+  DEFAULT_STATUSES,
+  describeAction,
+  describeStanding,
+  formatExplanation,
+  givenFactProblem,
+  type RuleExplanation,
+} from '@app/rules';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuditStore } from '../audit/audit.store';
 import { DecisionsQuery, ExplainRequest } from './router-api.dto';
-import { PauseSwitch } from '../pipeline/pause.switch';
+import { PauseSwitch } from '../safety/pause.switch';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { AgentStateCache } from '../sync/agent-state.cache';
@@ -44,17 +52,13 @@ export class RouterApiController {
     return this.live.events$.pipe(map((event) => ({ type: event.type, data: event })));
   }
 
-  /** One agent as the router sees it: its current facts, why each rule does or does not match, and its last decisions. */
+  /** One agent as the router sees it: its facts, where each rule stands for it and why, and its last decisions. */
   @Get('agents/:agentId')
   async agent(@Param('agentId') raw: string) {
     const agentId = agentIdOf(raw, 'agentId');
     const agent = this.cache.get(agentId);
-    if (!agent)
-      throw new HttpException(
-        { error: 'not_found', message: `agent ${agentId} is not in the router's view (yet)` },
-        404,
-      );
-    const explained = await this.pipeline.current()?.explain(agentId);
+    if (!agent) throw notInView(agentId);
+    const explained = await this.pipeline.evaluation().explain(agentId);
     return {
       agent: {
         id: agent.agentId,
@@ -64,16 +68,16 @@ export class RouterApiController {
         channels: agent.channels.map((c) => ({ ...c, workItems: undefined })),
       },
       facts: explained?.facts ?? {},
-      rules: (explained?.evaluations ?? []).map(ruleJson),
-      decisions: this.audit.decisions({ agentId, limit: 10 }).decisions,
+      rules: (explained?.rules ?? []).map(ruleJson),
+      decisions: (await this.audit.decisions({ agentId, limit: 10 })).decisions,
     };
   }
 
   /** Decisions, newest first: filter by agent_id, rule, outcome, from, to (ISO); page with `before`. */
   @Get('decisions')
   @ApiOkResponse({ description: 'A page of decisions and the cursor for the next one' })
-  decisions(@Query() query: DecisionsQuery) {
-    const page = this.audit.decisions({
+  async decisions(@Query() query: DecisionsQuery) {
+    const page = await this.audit.decisions({
       agentId: query.agent_id,
       rule: query.rule,
       outcome: query.outcome,
@@ -85,7 +89,7 @@ export class RouterApiController {
     return { decisions: page.decisions, next_before: page.nextBefore };
   }
 
-  /** The live rule set and the problems of the last rejected change, if any. */
+  /** The live rule set, the problems of the last rejected change, and what the account lacks for it. */
   @Get('rules')
   ruleSet() {
     const set = this.rules.current();
@@ -98,30 +102,58 @@ export class RouterApiController {
         mode: r.mode,
         enabled: r.enabled,
         priority: r.priority,
+        forMs: r.forMs,
+        cooldownMs: r.cooldownMs,
+        ...(ACTIONS[r.then.type].reversible ? { keepForMs: r.keepForMs, release: r.release } : {}),
+        action: describeAction(r.then),
         source: r.source,
       })),
       rejectedChange: this.rules.lastProblems(),
+      accountProblems: this.rules.accountProblems(),
     };
   }
 
-  /** Explains the rules for a live agent (`{"agent_id": n}`) or for supplied facts (`{"facts": {...}, "groups": [...]}`); acts on nothing. */
+  /**
+   * Explains the rules, acting on nothing: for a live agent (`{"agent_id": n}`), for the live
+   * account's capacity rules (`{"account": true}`), or for facts you supply (what-if:
+   * `{"facts": {...}, "groups": [...], "at": "2026-11-23T10:00:00+01:00"}`, with `"scope":
+   * "account"` for account facts). Each rule comes with where the planner stands.
+   */
   @Post('explain')
   @HttpCode(200)
   async explain(@Body() input: ExplainRequest) {
-    const pass = this.pipeline.current();
-    if (!pass) throw new HttpException({ error: 'unavailable', message: 'no rules are loaded' }, 503);
-    if (input.agent_id !== undefined) {
-      const explained = await pass.explain(input.agent_id);
-      if (!explained) {
-        throw new HttpException(
-          { error: 'not_found', message: `agent ${input.agent_id} is not in the router's view (yet)` },
-          404,
-        );
-      }
-      return { facts: explained.facts, rules: explained.evaluations.map(ruleJson) };
+    const evaluation = this.pipeline.evaluation();
+    const ruleSet = evaluation.ruleSet;
+    if (!ruleSet) throw new HttpException({ error: 'unavailable', message: 'no rules are loaded' }, 503);
+    if (input.agent_id !== undefined && input.facts === undefined) {
+      const explained = await evaluation.explain(input.agent_id);
+      if (!explained) throw notInView(input.agent_id);
+      return { facts: explained.facts, rules: explained.rules.map(ruleJson) };
     }
-    if (!input.facts) throw badRequest('facts', 'an object of fact values (or give agent_id)', input.facts);
-    return { rules: (await pass.explainFacts(input.groups ?? [], input.facts)).map(ruleJson) };
+    if (input.account === true && input.facts === undefined) {
+      const targets = (await evaluation.explainAccount()) ?? [];
+      return { targets: targets.map((t) => ({ target: t.target, rules: t.rules.map(ruleJson) })) };
+    }
+    if (!input.facts)
+      throw badRequest('facts', 'an object of fact values (or give agent_id, or account: true)', input.facts);
+    const scope = input.scope ?? 'agent';
+    const statuses = new Set<string>([...DEFAULT_STATUSES, ...ruleSet.customStatuses]);
+    for (const [name, value] of Object.entries(input.facts)) {
+      const problem = givenFactProblem(name, value, scope, statuses);
+      if (problem)
+        throw new HttpException({ error: 'bad_request', message: `facts.${name}: ${problem.message}` }, 400);
+    }
+    const at = input.at === undefined ? Date.now() : Date.parse(input.at);
+    const targets = await evaluation.whatIf({
+      scope,
+      facts: input.facts,
+      agent: { id: input.agent_id ?? 0, groups: input.groups ?? [] },
+      at,
+    });
+    const time = new Date(at).toISOString();
+    // An agent's what-if has one target: its rules, as for a live agent.
+    if (scope === 'agent') return { at: time, rules: (targets[0]?.rules ?? []).map(ruleJson) };
+    return { at: time, targets: targets.map((t) => ({ target: t.target, rules: t.rules.map(ruleJson) })) };
   }
 
   @Get('pause')
@@ -132,27 +164,41 @@ export class RouterApiController {
   /** Stops every change until resumed (decisions are still made and recorded as suppressed). Survives restarts. */
   @Post('pause')
   @HttpCode(200)
-  pauseAll() {
-    this.pause.set(true);
+  async pauseAll() {
+    await this.pause.set(true);
     return { paused: true };
   }
 
   @Post('resume')
   @HttpCode(200)
-  resume() {
-    this.pause.set(false);
+  async resume() {
+    await this.pause.set(false);
     return { paused: false };
   }
 }
 
-function ruleJson(evaluation: RuleEvaluation) {
+/** One rule explained: whether it matches (each condition with the value seen) and where the planner stands. */
+function ruleJson(rule: RuleExplanation) {
+  // Outside its scope or disabled, a rule's conditions say nothing about this target.
+  const evaluated = rule.applies;
   return {
-    rule: evaluation.rule.name,
-    applies: evaluation.applies,
-    matched: evaluation.matched,
-    explanation: evaluation.explanation,
-    why: formatExplanation(evaluation.explanation),
+    rule: rule.rule.name,
+    mode: rule.rule.mode,
+    applies: rule.applies,
+    matched: rule.matched,
+    shadow: rule.shadow,
+    standing: rule.standing,
+    explanation: evaluated ? rule.explanation : null,
+    ...(rule.releaseExplanation !== undefined ? { releaseExplanation: rule.releaseExplanation } : {}),
+    why: [describeStanding(rule.standing), ...(evaluated ? formatExplanation(rule.explanation) : [])],
   };
+}
+
+function notInView(agentId: number): HttpException {
+  return new HttpException(
+    { error: 'not_found', message: `agent ${agentId} is not in the router's view (yet)` },
+    404,
+  );
 }
 
 function agentIdOf(raw: string, field: string): number {

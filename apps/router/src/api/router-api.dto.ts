@@ -1,17 +1,22 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import type { DecisionOutcome } from '../audit/audit.store';
 
 /** Decision outcomes, as the audit log records them. */
-export const OUTCOMES: readonly DecisionOutcome[] = [
-  'applied',
-  'shadow',
-  'no_op',
-  'suppressed',
-  'failed',
-  'pending',
-];
+export const OUTCOMES: readonly DecisionOutcome[] = ['applied', 'shadow', 'no_op', 'suppressed', 'failed'];
 
 /** `GET /api/decisions` filters; all optional, all combined. */
 export class DecisionsQuery {
@@ -75,6 +80,35 @@ export class ExplainRequest {
   @IsOptional()
   @IsObject({ message: 'facts must be an object of fact values' })
   facts?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    description: 'Explain the live account: every capacity rule per capacity rule it changes',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'account must be true or false' })
+  account?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'What-if: the facts are agent facts (default) or account facts',
+    enum: ['agent', 'account'],
+  })
+  @IsOptional()
+  @IsIn(['agent', 'account'], { message: 'scope must be agent or account' })
+  scope?: 'agent' | 'account';
+
+  @ApiPropertyOptional({
+    description: 'What-if: the time to evaluate at (ISO 8601 with its offset); now when absent',
+    example: '2026-11-23T10:00:00+01:00',
+  })
+  @IsOptional()
+  @Matches(/(Z|[+-]\d\d:\d\d)$/, {
+    message: 'at must be an ISO 8601 time with its offset, such as 2026-11-23T10:00:00+01:00',
+  })
+  @IsISO8601(
+    { strict: true },
+    { message: 'at must be an ISO 8601 time with its offset, such as 2026-11-23T10:00:00+01:00' },
+  )
+  at?: string;
 
   @ApiPropertyOptional({ description: "The agent's group ids, for rule scopes", type: [Number] })
   @IsOptional()

@@ -1,4 +1,4 @@
-import type { AuditStore, DecisionRecord } from '../audit/audit.store';
+import type { AuditStore, DecisionRecord, StateKeys } from '../audit/audit.store';
 import type { AgentStateCache } from '../sync/agent-state.cache';
 
 /** A status write sent to Zendesk whose outcome has no row yet. */
@@ -12,8 +12,6 @@ export interface OpenWrite {
   sentAt: number;
 }
 
-const STATE_KEY = 'openWrites';
-
 /**
  * Status writes between "about to send" and "recorded", kept durably in the audit store. A
  * process that dies after Zendesk took a write but before its row was committed leaves the write
@@ -24,20 +22,23 @@ const STATE_KEY = 'openWrites';
 export class WriteJournal {
   private readonly open = new Map<number, OpenWrite>();
   /** Writes a previous process left open, until they are settled. */
-  private inherited: OpenWrite[];
+  private inherited: OpenWrite[] = [];
 
-  constructor(private readonly audit: AuditStore) {
-    this.inherited = audit.state<OpenWrite[]>(STATE_KEY) ?? [];
+  constructor(private readonly audit: AuditStore) {}
+
+  /** Reads the writes a previous process left open. */
+  async load(): Promise<void> {
+    this.inherited = (await this.audit.state('openWrites')) ?? [];
   }
 
   /** Notes a write durably, before it is sent. */
-  begin(write: OpenWrite): void {
+  async begin(write: OpenWrite): Promise<void> {
     this.open.set(write.agentId, write);
-    this.audit.recordPass([], this.state());
+    await this.audit.recordPass([], this.state());
   }
 
   /** Closes a write: the state to commit together with its row. */
-  end(agentId: number): Record<string, unknown> {
+  end(agentId: number): Partial<StateKeys> {
     this.open.delete(agentId);
     return this.state();
   }
@@ -51,7 +52,7 @@ export class WriteJournal {
    * Settles the writes a previous process left open, against the agents as the cache has them
    * after a full sync, and records each. Returns the rows it committed.
    */
-  settle(cache: AgentStateCache, now: number): DecisionRecord[] {
+  async settle(cache: AgentStateCache, now: number): Promise<DecisionRecord[]> {
     if (this.inherited.length === 0) return [];
     const records = this.inherited.map((write): DecisionRecord => {
       const agent = cache.get(write.agentId);
@@ -73,11 +74,11 @@ export class WriteJournal {
       };
     });
     this.inherited = [];
-    this.audit.recordPass(records, this.state());
+    await this.audit.recordPass(records, this.state());
     return records;
   }
 
-  private state(): Record<string, unknown> {
-    return { [STATE_KEY]: [...this.inherited, ...this.open.values()] };
+  private state(): Pick<StateKeys, 'openWrites'> {
+    return { openWrites: [...this.inherited, ...this.open.values()] };
   }
 }

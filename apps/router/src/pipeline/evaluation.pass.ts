@@ -1,28 +1,27 @@
 import { Logger } from '@nestjs/common';
 import {
-  CompiledRules,
-  RuleEvaluator,
+  DecisionMemory,
   RulePlanner,
+  RuleSetRunner,
+  type ActionExecutors,
   type ConditionExplanation,
-  type PlanDecision,
+  type Decided,
+  type Facts,
   type RuleEvaluation,
+  type RuleExplanation,
   type RuleSet,
+  type RunnerDeps,
+  type SafetyGate,
+  type TargetState,
 } from '@app/rules';
-import {
-  ZendeskError,
-  type AgentAvailability,
-  type CapacityChannel,
-  type CapacityRule,
-  type UnifiedStatus,
-  type ZendeskClient,
-} from '@app/zendesk';
+import type { AgentAvailability, CapacityRule, UnifiedStatus, ZendeskClient } from '@app/zendesk';
 import type { AuditStore, DecisionRecord } from '../audit/audit.store';
+import { CapacityExecutor } from '../apply/capacity.executor';
+import { OwnWrites } from '../apply/own-writes';
+import { StatusExecutor } from '../apply/status.executor';
+import type { WriteJournal } from '../apply/write.journal';
 import type { AgentStateCache } from '../sync/agent-state.cache';
 import { accountFacts, agentFacts } from './facts.builder';
-import type { WriteJournal } from './write.journal';
-
-/** How long a sent write may take to show up in the cache before the rule may send it again. */
-const EXPECTATION_TTL_MS = 30_000;
 
 /** How long a stopping router lets a status write wait for budget or an answer before cancelling it. */
 const STOP_GRACE_MS = 5_000;
@@ -34,18 +33,19 @@ export interface Trigger {
   at: number;
 }
 
-/** Everything an evaluation pass works with. */
+/** Everything evaluation works with; all of it outlives a rule reload. */
 export interface EvaluationPassDeps {
   cache: AgentStateCache;
   client: ZendeskClient;
   audit: AuditStore;
   /** Status writes noted before they are sent, so a crash cannot leave one without its row. */
   journal: WriteJournal;
+  /** The safety limits, pause included: one gate for the process. */
+  gate: SafetyGate;
   /** Off: decide and record, change nothing in Zendesk. */
   enforce: boolean;
-  safety: SafetyLimits;
-  /** While true, nothing is changed. */
-  paused: () => boolean;
+  statuses: () => readonly UnifiedStatus[];
+  capacityRules: () => readonly CapacityRule[];
   now: () => number;
   /** Told of every pass's records once they are committed (metrics, the live stream). */
   onRecorded?: (records: readonly DecisionRecord[]) => void;
@@ -53,57 +53,71 @@ export interface EvaluationPassDeps {
   onCapacityRuleChanged?: (rule: CapacityRule) => void;
 }
 
-/** Limits that stop the router before it does harm, however the rules are written. */
-export interface SafetyLimits {
-  /** After a person changes an agent's status, rules leave that agent alone this long. */
-  humanHoldS: number;
-  /** Status changes sent in any sliding minute, at most. */
-  maxChangesPerMin: number;
-  /** Agents a change may not take a group below (counting agents online in it). */
-  minOnlinePerGroup: number;
+/** One agent explained: its facts and every agent rule with the planner's view. */
+export interface AgentExplanation {
+  facts: Record<string, unknown>;
+  rules: RuleExplanation[];
 }
 
-/** Status reasons that mean a person chose the status. */
-const HUMAN_REASONS = new Set(['AGENT_STATUS_SWITCHER', 'SWITCHER_AUTO_RECONNECT', 'EXPLORE_TAKE_AN_ACTION']);
-
 /**
- * One evaluation pass over some agents: facts → rules → plan → apply → record. Decisions that act
- * (applied, shadow, no-op, failed) are recorded with the facts their rule used and its
- * explanation, in one audit transaction together with the planner's state.
+ * Evaluation for the whole process: facts → the rule-set runner (evaluate, plan, gate, carry
+ * out) → record. A rule reload swaps the runner and nothing else: the planner's timers, the
+ * safety gate's window, the memory of the router's own writes and of what was recorded, and the
+ * last matches all carry over. Decisions are recorded with the facts their rule used and its
+ * explanation; a write's row commits as soon as Zendesk has answered, the rest with the pass.
  */
 export class EvaluationPass {
   private readonly logger = new Logger('Pipeline');
-  /** The reference engine: explanations of the decisions that are recorded, and `explain`. */
-  private readonly evaluator: RuleEvaluator;
-  /** The same rules compiled: every agent on every pass. */
-  private readonly agentRules: CompiledRules;
+  private runner: RuleSetRunner | null = null;
   private readonly planner = new RulePlanner();
-  /** The planner version last written to the audit store. */
-  private savedPlanner: number;
-  /** Agents online per group this pass (agents already sent away not counted); built when first needed. */
-  private onlineByGroup: Map<number, number> | null = null;
-  private stopping = false;
-  /** Each agent's last matches, with the version of the agent they were computed for. */
-  private readonly lastMatched = new Map<number, { version: number; matched: boolean[] }>();
+  private readonly memory = new DecisionMemory();
+  private readonly ownWrites = new OwnWrites();
   private readonly cancelWrites = new AbortController();
-  private readonly routerStatus = new Map<number, number>();
-  /** Writes sent but not yet visible in the cache: the events that trail them must not repeat them. */
-  private readonly expected = new Map<number, { statusId: number; until: number }>();
-  /** When recent status changes were sent, for the per-minute limit. */
-  private sentAt: number[] = [];
-  /** The last suppression recorded per agent and rule, so a held decision is logged once, not every pass. */
-  private readonly suppressed = new Map<string, string>();
+  private readonly statusExecutor: StatusExecutor;
+  private readonly capacityExecutor: CapacityExecutor;
+  private readonly executors: ActionExecutors;
+  /** The planner version last written to the audit store. */
+  private savedPlanner = 0;
+  private stopping = false;
+  /** Each agent's last matches, with the version of the agent and the rule set they were computed for. */
+  private readonly lastMatched = new Map<number, { version: number; revision: string; matched: boolean[] }>();
 
-  constructor(
-    readonly ruleSet: RuleSet,
-    private readonly statuses: () => readonly UnifiedStatus[],
-    private readonly deps: EvaluationPassDeps,
-  ) {
-    this.evaluator = new RuleEvaluator(ruleSet);
-    this.agentRules = new CompiledRules(ruleSet, 'agent');
-    const saved = deps.audit.state<ReturnType<RulePlanner['snapshot']>>('planner');
+  constructor(private readonly deps: EvaluationPassDeps) {
+    this.statusExecutor = new StatusExecutor({
+      cache: deps.cache,
+      client: deps.client,
+      journal: deps.journal,
+      ownWrites: this.ownWrites,
+      statuses: deps.statuses,
+      revision: () => this.runner?.ruleSet.revision ?? '',
+      now: deps.now,
+      cancel: this.cancelWrites.signal,
+    });
+    this.capacityExecutor = new CapacityExecutor({
+      client: deps.client,
+      audit: deps.audit,
+      capacityRules: deps.capacityRules,
+      onChanged: (rule) => deps.onCapacityRuleChanged?.(rule),
+    });
+    this.executors = { set_status: this.statusExecutor, set_capacity: this.capacityExecutor };
+  }
+
+  /** Reads what a previous run left: the planner's timers and the capacity baselines. */
+  async load(): Promise<void> {
+    const saved = await this.deps.audit.state('planner');
     if (saved) this.planner.restore(saved);
     this.savedPlanner = this.planner.version;
+    await this.capacityExecutor.load();
+  }
+
+  /** Uses a newly loaded rule set from the next pass on; nothing else changes. */
+  useRules(ruleSet: RuleSet): void {
+    this.runner = new RuleSetRunner(ruleSet);
+  }
+
+  /** The live rule set, if one is loaded. */
+  get ruleSet(): RuleSet | null {
+    return this.runner?.ruleSet ?? null;
   }
 
   /**
@@ -116,28 +130,46 @@ export class EvaluationPass {
     setTimeout(() => this.cancelWrites.abort(), graceMs).unref();
   }
 
-  /** Every agent rule for one cached agent, evaluated now with explanations; nothing is planned or done. */
-  async explain(
-    agentId: number,
-  ): Promise<{ facts: Record<string, unknown>; evaluations: RuleEvaluation[] } | null> {
+  /** Every agent rule for one cached agent, explained with the planner's view; nothing is changed. */
+  async explain(agentId: number): Promise<AgentExplanation | null> {
+    const runner = this.runner;
     const agent = this.deps.cache.get(agentId);
-    if (!agent) return null;
+    if (!runner || !agent) return null;
     const now = this.deps.now();
     const facts = this.factsOf(agent, now);
+    const state = this.agentTarget(agent, facts);
+    const explained = await runner.evaluator.evaluateAgent(state.agent!, facts, now);
+    this.deps.gate.startPass(() => this.onlineCounts());
     return {
-      facts: { ...facts, ...this.evaluator.timeFacts(now) },
-      evaluations: await this.evaluator.evaluateAgent({ id: agentId, groups: agent.groupIds }, facts, now),
+      facts: { ...facts, ...runner.timeFacts(now) },
+      rules: runner.explainTarget(state, explained, now, this.runnerDeps()),
     };
   }
 
-  /** Agent rules evaluated against facts a caller supplies (what-if), with explanations. */
-  explainFacts(groups: readonly number[], facts: Record<string, unknown>): Promise<RuleEvaluation[]> {
-    const id = typeof facts['agent.id'] === 'number' ? facts['agent.id'] : 0;
-    return this.evaluator.evaluateAgent(
-      { id, groups },
-      { 'agent.groups': groups, ...facts },
-      this.deps.now(),
-    );
+  /** The capacity rules explained for the account as it is now, with the planner's view. */
+  async explainAccount(): Promise<Array<{ target: string; rules: RuleExplanation[] }> | null> {
+    const runner = this.runner;
+    if (!runner) return null;
+    const now = this.deps.now();
+    const facts = accountFacts([...this.deps.cache.all()], this.deps.capacityRules());
+    const explained = await runner.evaluator.evaluateAccount(facts, now);
+    return [...runner.accountTargets(explained, this.planner)].map(([target, evaluations]) => ({
+      target,
+      rules: runner.explainTarget(this.capacityTarget(target), evaluations, now, this.runnerDeps()),
+    }));
+  }
+
+  /** What the rules say about supplied facts at `at` (what-if), through the live gate; nothing is changed. */
+  async whatIf(input: {
+    scope: 'agent' | 'account';
+    facts: Facts;
+    agent: { id: number; groups: readonly number[] };
+    at: number;
+  }): Promise<Array<{ target: string; rules: RuleExplanation[] }>> {
+    const runner = this.runner;
+    if (!runner) return [];
+    this.deps.gate.startPass(() => this.onlineCounts());
+    return runner.whatIf(input, { gate: this.deps.gate, enforce: this.deps.enforce });
   }
 
   /**
@@ -146,44 +178,53 @@ export class EvaluationPass {
    * the decisions that are recorded. An agent that cannot be evaluated is logged and skipped.
    */
   async run(batch: Iterable<readonly [agentId: number, trigger: Trigger]>): Promise<DecisionRecord[]> {
+    const runner = this.runner;
+    if (!runner) return [];
     const all: DecisionRecord[] = [];
     const records: DecisionRecord[] = [];
     const now = this.deps.now();
-    const time = this.evaluator.timeFacts(now);
-    this.onlineByGroup = null;
+    const time = runner.timeFacts(now);
+    const deps = this.runnerDeps();
+    this.deps.gate.startPass(() => this.onlineCounts());
     for (const [agentId, trigger] of batch) {
       // Stopping: the write in progress finishes and is recorded; the rest are decided again at
       // the next start (nothing is lost: the rules are level-triggered).
       if (this.stopping) break;
       const agent = this.deps.cache.get(agentId);
       if (!agent) {
-        this.lastMatched.delete(agentId);
+        this.forgetAgent(agentId);
         continue;
       }
       try {
-        const identity = { id: agentId, groups: agent.groupIds };
         const facts = this.factsOf(agent, now);
+        const state = this.agentTarget(agent, facts);
         // On a tick, an agent unchanged since its last evaluation keeps the results of the rules
         // that only its state can change; the rules that change with time are evaluated again.
         const last = this.lastMatched.get(agentId);
         const previous =
-          trigger.kind === 'tick' && last?.version === agent.version ? last.matched : undefined;
-        const evaluations = this.agentRules.evaluate(facts, time, identity, previous);
-        this.lastMatched.set(agentId, { version: agent.version, matched: evaluations.map((e) => e.matched) });
-        // The reference engine explains this agent once, and only if a decision is recorded.
-        let explained: Promise<RuleEvaluation[]> | undefined;
-        for (const decision of this.planner.plan(`agent:${agentId}`, evaluations, now)) {
-          const record = await this.carryOut(agent, decision, trigger);
-          if (!record) continue;
-          explained ??= this.evaluator.evaluateAgent(identity, facts, now);
-          const explanation = (await explained).find((e) => e.rule.name === record.rule)?.explanation ?? null;
-          const full = { ...record, explanation, facts: usedFacts(explanation) };
-          all.push(full);
+          trigger.kind === 'tick' &&
+          last?.version === agent.version &&
+          last.revision === runner.ruleSet.revision
+            ? last.matched
+            : undefined;
+        const evaluations = runner.evaluateAgent(state.agent!, facts, time, previous);
+        this.lastMatched.set(agentId, {
+          version: agent.version,
+          revision: runner.ruleSet.revision,
+          matched: evaluations.map((e) => e.matched),
+        });
+        const decided = await runner.decide(state, evaluations, now, deps);
+        if (decided.length === 0) continue;
+        // The reference engine explains this agent once, and only when a decision is recorded.
+        const explained = await runner.evaluator.evaluateAgent(state.agent!, facts, now);
+        for (const decision of decided) {
+          const record = this.record(decision, runner, explained, trigger, agentId);
+          all.push(record);
           // A write's outcome is committed as soon as Zendesk has answered: a crash later in the
           // pass cannot leave a change in Zendesk without its row. The rest commit with the pass.
-          if (full.outcome === 'applied' || full.outcome === 'failed')
-            this.commit([full], this.deps.journal.end(agentId));
-          else records.push(full);
+          if ((record.outcome === 'applied' || record.outcome === 'failed') && !decision.shadow)
+            await this.commit([record], this.deps.journal.end(agentId));
+          else records.push(record);
         }
       } catch (error) {
         this.logger.error(
@@ -191,325 +232,140 @@ export class EvaluationPass {
         );
       }
     }
-    this.commit(records, {});
+    await this.commit(records, {});
     return all;
   }
 
-  /** Writes the pass's records and whatever state changed in one transaction; tells listeners. */
-  private commit(records: readonly DecisionRecord[], state: Record<string, unknown>): void {
+  /**
+   * The capacity rules: account facts → rules → plan per capacity rule → update it, recording
+   * its values before the first change (the baseline) and putting them back when no rule holds
+   * the change any more — after `keepFor`, on `release`, or when the rule is removed or disabled.
+   */
+  async runAccount(trigger: Trigger): Promise<DecisionRecord[]> {
+    const runner = this.runner;
+    if (!runner) return [];
+    const now = this.deps.now();
+    const facts = accountFacts([...this.deps.cache.all()], this.deps.capacityRules());
+    const evaluations = runner.evaluateAccount(facts, runner.timeFacts(now));
+    // A change recorded in the baselines that no planner entry holds (the router stopped between
+    // the write and its pass's commit) is put back like any other.
+    for (const name of this.capacityExecutor.changed()) this.planner.adoptOrphan(`capacity:${name}`, now);
+    const deps = this.runnerDeps();
+    const records: DecisionRecord[] = [];
+    let explained: Promise<RuleEvaluation[]> | undefined;
+    for (const [target, targetEvaluations] of runner.accountTargets(evaluations, this.planner)) {
+      if (this.stopping) break;
+      const decided = await runner.decide(this.capacityTarget(target), targetEvaluations, now, deps);
+      for (const decision of decided) {
+        explained ??= runner.evaluator.evaluateAccount(facts, now);
+        records.push(this.record(decision, runner, await explained, trigger, null, facts));
+      }
+    }
+    await this.commit(records, {});
+    return records;
+  }
+
+  private record(
+    decision: Decided,
+    runner: RuleSetRunner,
+    explained: readonly RuleEvaluation[],
+    trigger: Trigger,
+    agentId: number | null,
+    accountFactValues?: Facts,
+  ): DecisionRecord {
+    const evaluation = explained.find((e) => e.rule.name === decision.ruleName);
+    const reverting = 'revert' in decision.action;
+    // A put-back shows why it ended: the release condition when the rule has one, else its own.
+    const explanation =
+      (reverting && evaluation?.rule.release ? evaluation.releaseExplanation : evaluation?.explanation) ??
+      null;
+    const facts = explanation || !accountFactValues ? usedFacts(explanation) : plainFacts(accountFactValues);
+    return {
+      time: this.deps.now(),
+      target: decision.target,
+      agentId,
+      rule: decision.ruleName || 'baseline',
+      revision: runner.ruleSet.revision,
+      facts,
+      explanation,
+      action: decision.action,
+      outcome: decision.outcome,
+      reason: decision.reason,
+      until: decision.until,
+      latencyMs: this.deps.now() - trigger.at,
+    };
+  }
+
+  /** Writes the records and whatever state changed in one transaction; tells listeners. */
+  private async commit(records: readonly DecisionRecord[], state: Record<string, unknown>): Promise<void> {
     const plannerChanged = this.planner.version !== this.savedPlanner;
     if (records.length === 0 && !plannerChanged && Object.keys(state).length === 0) return;
-    this.deps.audit.recordPass(
+    const version = this.planner.version;
+    await this.deps.audit.recordPass(
       records,
       plannerChanged ? { ...state, planner: this.planner.snapshot() } : state,
     );
-    this.savedPlanner = this.planner.version;
+    this.savedPlanner = version;
     if (records.length > 0) this.deps.onRecorded?.(records);
+  }
+
+  private runnerDeps(): RunnerDeps {
+    return {
+      planner: this.planner,
+      memory: this.memory,
+      gate: this.deps.gate,
+      executors: this.executors,
+      enforce: this.deps.enforce,
+    };
+  }
+
+  private agentTarget(agent: AgentAvailability, facts: Facts): TargetState {
+    return {
+      target: `agent:${agent.agentId}`,
+      agent: { id: agent.agentId, groups: agent.groupIds, facts },
+      stateKey: String(agent.version),
+    };
+  }
+
+  private capacityTarget(target: string): TargetState {
+    const name = target.slice('capacity:'.length);
+    const rule = this.deps.capacityRules().find((r) => r.name === name);
+    return { target, agent: null, stateKey: JSON.stringify(rule?.capacities ?? null) };
+  }
+
+  private forgetAgent(agentId: number): void {
+    if (!this.lastMatched.delete(agentId)) return;
+    this.planner.forget(`agent:${agentId}`);
+    this.memory.forgetTarget(`agent:${agentId}`);
+    this.ownWrites.forget(agentId);
   }
 
   private factsOf(agent: AgentAvailability, now: number): Record<string, unknown> {
     return agentFacts(
       agent,
       {
-        routerSetStatus: this.routerStatus.get(agent.agentId) === agent.status?.id,
+        routerSetStatus: this.ownWrites.setByRouter(agent.agentId, agent.status?.id),
         lastWorkEndedAt: this.deps.cache.lastWorkEndedAt(agent.agentId),
       },
       now,
     );
   }
 
-  /** A person's recent change, the per-minute limit, or a group left too thin. */
-  private holdReason(
-    agent: AgentAvailability,
-    target: UnifiedStatus,
-  ): { kind: string; reason: string } | null {
-    const now = this.deps.now();
-    const { humanHoldS, maxChangesPerMin, minOnlinePerGroup } = this.deps.safety;
-    if (this.deps.paused()) return { kind: 'paused', reason: 'the router is paused' };
-    const status = agent.status;
-    const byHuman =
-      status !== null &&
-      HUMAN_REASONS.has(status.reason ?? '') &&
-      this.routerStatus.get(agent.agentId) !== status.id;
-    const changedAt = status?.updatedAt?.getTime() ?? 0;
-    if (byHuman && now - changedAt < humanHoldS * 1000) {
-      const until = new Date(changedAt + humanHoldS * 1000).toISOString();
-      return {
-        kind: 'human_hold',
-        reason: `a person set ${status.name} ${Math.round((now - changedAt) / 60_000)} min ago; rules wait until ${until}`,
-      };
-    }
-    this.sentAt = this.sentAt.filter((t) => t > now - 60_000);
-    if (this.sentAt.length >= maxChangesPerMin) {
-      return {
-        kind: 'rate_limit',
-        reason: `safety limit: ${this.sentAt.length} status changes in the last minute (at most ${maxChangesPerMin})`,
-      };
-    }
-    if (status?.name === 'online' && target.name !== 'online' && minOnlinePerGroup > 0) {
-      const online = this.onlineCounts();
-      for (const group of agent.groupIds) {
-        const left = (online.get(group) ?? 0) - 1;
-        if (left < minOnlinePerGroup) {
-          return {
-            kind: 'min_online',
-            reason: `safety limit: group ${group} would have ${left} agents online (at least ${minOnlinePerGroup})`,
-          };
-        }
-      }
-    }
-    return null;
-  }
-
-  /**
-   * Agents online per group, counted once per pass; agents already sent away count as gone,
-   * though their events may not be in yet.
-   */
+  /** Agents online per group; agents the router already sent away count as gone, though their events may not be in yet. */
   private onlineCounts(): Map<number, number> {
-    if (this.onlineByGroup) return this.onlineByGroup;
     const counts = new Map<number, number>();
+    const now = this.deps.now();
     for (const a of this.deps.cache.all()) {
-      if (a.status?.name !== 'online' || this.leavingOnline(a.agentId)) continue;
+      if (a.status?.name !== 'online' || this.leavingOnline(a.agentId, now)) continue;
       for (const group of a.groupIds) counts.set(group, (counts.get(group) ?? 0) + 1);
     }
-    this.onlineByGroup = counts;
     return counts;
   }
 
-  private leavingOnline(agentId: number): boolean {
-    const pending = this.expected.get(agentId);
-    if (!pending || this.deps.now() >= pending.until) return false;
-    return this.statuses().find((s) => s.id === pending.statusId)?.name !== 'online';
-  }
-
-  /**
-   * The capacity rules: account facts → rules → plan per capacity rule → update it, recording
-   * its values before the first change (the baseline) and restoring them when no rule asks for
-   * the change any more.
-   */
-  async runAccount(capacityRules: readonly CapacityRule[], trigger: Trigger): Promise<DecisionRecord[]> {
-    const now = this.deps.now();
-    const evaluations = await this.evaluator.evaluateAccount(
-      accountFacts([...this.deps.cache.all()], capacityRules),
-      now,
-    );
-    const byTarget = new Map<string, RuleEvaluation[]>();
-    for (const evaluation of evaluations) {
-      if (evaluation.rule.then.type !== 'set_capacity') continue;
-      const target = evaluation.rule.then.capacityRule;
-      byTarget.set(target, [...(byTarget.get(target) ?? []), evaluation]);
-    }
-    const baselines = {
-      ...(this.deps.audit.state<Record<string, Partial<Record<CapacityChannel, number>>>>('baselines') ?? {}),
-    };
-    const baselinesBefore = JSON.stringify(baselines);
-    const records: DecisionRecord[] = [];
-    const endedBy = new Map<string, string>();
-    for (const [target, targetEvaluations] of byTarget) {
-      for (const decision of this.planner.plan(`capacity:${target}`, targetEvaluations, now)) {
-        if (decision.kind === 'revert') endedBy.set(target, decision.after.name);
-        const record = await this.carryOutCapacity(
-          target,
-          decision,
-          targetEvaluations,
-          capacityRules,
-          baselines,
-          trigger,
-        );
-        if (record) records.push(record);
-      }
-    }
-    // Level-triggered reverts: any changed capacity rule no rule holds any more goes back to its
-    // baseline — after a failed revert, a restart, or a rule removed from the set, too.
-    const active = this.planner.snapshot().activeCapacity;
-    for (const target of Object.keys(baselines)) {
-      if (active[target] !== undefined) continue;
-      const record = await this.revertCapacity(
-        target,
-        endedBy.get(target) ?? 'baseline',
-        capacityRules,
-        baselines,
-        trigger,
-      );
-      if (record) records.push(record);
-    }
-    this.commit(records, JSON.stringify(baselines) === baselinesBefore ? {} : { baselines });
-    return records;
-  }
-
-  private async carryOutCapacity(
-    target: string,
-    decision: PlanDecision,
-    evaluations: readonly RuleEvaluation[],
-    capacityRules: readonly CapacityRule[],
-    baselines: Record<string, Partial<Record<CapacityChannel, number>>>,
-    trigger: Trigger,
-  ): Promise<DecisionRecord | null> {
-    if (decision.kind !== 'act' && decision.kind !== 'shadow') return null;
-    const ruleName = decision.rule.name;
-    const explanation = evaluations.find((e) => e.rule.name === ruleName)?.explanation ?? null;
-    const wanted = decision.action.type === 'set_capacity' ? decision.action.capacities : undefined;
-    const record = (outcome: DecisionRecord['outcome'], reason: string | null): DecisionRecord => ({
-      time: this.deps.now(),
-      target: `capacity:${target}`,
-      agentId: null,
-      rule: ruleName,
-      revision: this.ruleSet.revision,
-      facts: usedFacts(explanation),
-      explanation,
-      action: { set_capacity: { rule: target, capacities: wanted } },
-      outcome,
-      reason,
-      latencyMs: this.deps.now() - trigger.at,
-    });
-    const rule = capacityRules.find((r) => r.name === target);
-    if (!rule) return record('failed', `the account has no capacity rule named ${JSON.stringify(target)}`);
-    if (!wanted) return record('failed', 'no capacities to set');
-    const same = (Object.entries(wanted) as Array<[CapacityChannel, number]>).every(
-      ([channel, value]) => rule.capacities[channel] === value,
-    );
-    if (decision.kind === 'shadow') return record('shadow', 'the rule is in shadow mode');
-    if (this.deps.paused()) return record('suppressed', 'the router is paused');
-    if (!this.deps.enforce) return record('shadow', 'enforcement is off');
-    const alreadyChanged = baselines[target] !== undefined;
-    if (!alreadyChanged) {
-      baselines[target] = Object.fromEntries(
-        Object.keys(wanted).map((channel) => [channel, rule.capacities[channel as CapacityChannel]]),
-      );
-    }
-    // Once changed, a rule that keeps asking for the same values is not news.
-    if (same) return alreadyChanged ? null : record('no_op', `${target} already has these capacities`);
-    try {
-      this.deps.onCapacityRuleChanged?.(
-        await this.deps.client.updateCapacityRule(rule.id, { capacities: wanted }, { priority: 'write' }),
-      );
-      return record('applied', `${target} updated`);
-    } catch (error) {
-      return record(
-        'failed',
-        error instanceof ZendeskError ? `${error.code}: ${error.message}` : 'unexpected failure',
-      );
-    }
-  }
-
-  private async revertCapacity(
-    target: string,
-    ruleName: string,
-    capacityRules: readonly CapacityRule[],
-    baselines: Record<string, Partial<Record<CapacityChannel, number>>>,
-    trigger: Trigger,
-  ): Promise<DecisionRecord | null> {
-    const baseline = baselines[target]!;
-    const record = (outcome: DecisionRecord['outcome'], reason: string): DecisionRecord => ({
-      time: this.deps.now(),
-      target: `capacity:${target}`,
-      agentId: null,
-      rule: ruleName,
-      revision: this.ruleSet.revision,
-      facts: {},
-      explanation: null,
-      action: { revert: target, capacities: baseline },
-      outcome,
-      reason,
-      latencyMs: this.deps.now() - trigger.at,
-    });
-    if (this.deps.paused()) return null;
-    const rule = capacityRules.find((r) => r.name === target);
-    if (!rule) {
-      delete baselines[target];
-      return record(
-        'failed',
-        `the capacity rule ${JSON.stringify(target)} no longer exists; its baseline is dropped`,
-      );
-    }
-    try {
-      this.deps.onCapacityRuleChanged?.(
-        await this.deps.client.updateCapacityRule(rule.id, { capacities: baseline }, { priority: 'write' }),
-      );
-      delete baselines[target];
-      return record('applied', `${target} restored to its baseline`);
-    } catch (error) {
-      // The baseline stays: the next pass tries again.
-      return record(
-        'failed',
-        error instanceof ZendeskError ? `${error.code}: ${error.message}` : 'unexpected failure',
-      );
-    }
-  }
-
-  /** Applies one decision for one agent; the record's facts and explanation are the caller's to add. */
-  private async carryOut(
-    agent: AgentAvailability,
-    decision: PlanDecision,
-    trigger: Trigger,
-  ): Promise<DecisionRecord | null> {
-    if (decision.kind !== 'act' && decision.kind !== 'shadow') return null;
-    if (decision.action.type !== 'set_status') return null;
-    const wanted = decision.action.status;
-    const status = this.statuses().find((s) =>
-      typeof wanted === 'number' ? s.id === wanted : s.name === wanted,
-    );
-    const record = (outcome: DecisionRecord['outcome'], reason: string | null): DecisionRecord => ({
-      time: this.deps.now(),
-      target: `agent:${agent.agentId}`,
-      agentId: agent.agentId,
-      rule: decision.rule.name,
-      revision: this.ruleSet.revision,
-      facts: {},
-      explanation: null,
-      action: { set_status: wanted },
-      outcome,
-      reason,
-      latencyMs: this.deps.now() - trigger.at,
-    });
-    if (!status) return record('failed', `the account has no status ${JSON.stringify(wanted)}`);
-    const pending = this.expected.get(agent.agentId);
-    if (agent.status?.id === status.id) {
-      this.expected.delete(agent.agentId);
-      // Our own write showing up is not a decision; anything else already in place is a no-op.
-      return pending?.statusId === status.id ? null : record('no_op', `already ${status.name}`);
-    }
-    if (pending?.statusId === status.id && this.deps.now() < pending.until) return null;
-    if (decision.kind === 'shadow') return record('shadow', 'the rule is in shadow mode');
-    const key = `${agent.agentId}|${decision.rule.name}`;
-    const held = this.holdReason(agent, status);
-    if (held) {
-      if (this.suppressed.get(key) === held.kind) return null;
-      this.suppressed.set(key, held.kind);
-      return record('suppressed', held.reason);
-    }
-    this.suppressed.delete(key);
-    if (!this.deps.enforce) return record('shadow', 'enforcement is off');
-    this.deps.journal.begin({
-      agentId: agent.agentId,
-      statusId: status.id,
-      statusName: status.name,
-      rule: decision.rule.name,
-      revision: this.ruleSet.revision,
-      sentAt: this.deps.now(),
-    });
-    try {
-      await this.deps.client.setAgentStatus(agent.agentId, status.id, {
-        priority: 'write',
-        signal: this.cancelWrites.signal,
-      });
-      this.routerStatus.set(agent.agentId, status.id);
-      this.expected.set(agent.agentId, { statusId: status.id, until: this.deps.now() + EXPECTATION_TTL_MS });
-      this.sentAt.push(this.deps.now());
-      if (agent.status?.name === 'online' && status.name !== 'online' && this.onlineByGroup) {
-        for (const group of agent.groupIds)
-          this.onlineByGroup.set(group, (this.onlineByGroup.get(group) ?? 1) - 1);
-      }
-      return record('applied', `set to ${status.name}`);
-    } catch (error) {
-      // Cancelled by a stop: whether Zendesk took it is settled from the journal at the next start.
-      if (this.cancelWrites.signal.aborted) return null;
-      // Level-triggered: the next pass recomputes and tries again; nothing is queued.
-      return record(
-        'failed',
-        error instanceof ZendeskError ? `${error.code}: ${error.message}` : 'unexpected failure',
-      );
-    }
+  private leavingOnline(agentId: number, now: number): boolean {
+    const statusId = this.ownWrites.inFlight(agentId, now);
+    if (statusId === null) return false;
+    return this.deps.statuses().find((s) => s.id === statusId)?.name !== 'online';
   }
 }
 
@@ -524,4 +380,11 @@ function usedFacts(explanation: ConditionExplanation | null): Record<string, unk
   };
   walk(explanation);
   return facts;
+}
+
+/** The account's plain facts, for a put-back whose rule is gone. */
+function plainFacts(facts: Facts): Record<string, unknown> {
+  const plain: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(facts)) if (typeof value !== 'function') plain[name] = value;
+  return plain;
 }

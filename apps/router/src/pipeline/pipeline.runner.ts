@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   BehaviorSubject,
   Subject,
@@ -9,7 +9,7 @@ import {
   type Observable,
 } from 'rxjs';
 import { ZendeskClient, type CapacityRule, type UnifiedStatus } from '@app/zendesk';
-import type { RuleSet } from '@app/rules';
+import { SafetyGate, type RuleSet } from '@app/rules';
 import { AuditStore, type DecisionRecord } from '../audit/audit.store';
 import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
@@ -17,9 +17,9 @@ import { AgentStateCache } from '../sync/agent-state.cache';
 import { EvaluationPass, type Trigger } from './evaluation.pass';
 import { LiveEvents } from '../api/live.events';
 import { RouterMetrics } from '../metrics/router.metrics';
-import { PauseSwitch } from './pause.switch';
+import { PauseSwitch } from '../safety/pause.switch';
 import { coalesceWhileBusy, type BatchDone } from './coalesce-while-busy';
-import { WriteJournal } from './write.journal';
+import { WriteJournal } from '../apply/write.journal';
 
 /** Something to evaluate: one agent, or the capacity rules (the account as a whole). */
 interface Change {
@@ -35,9 +35,9 @@ interface Change {
  * agents (one that fails is logged, the others go on) and a failed pass never ends the stream.
  */
 @Injectable()
-export class PipelineRunner implements OnApplicationShutdown {
+export class PipelineRunner implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Pipeline');
-  private pass: EvaluationPass | null = null;
+  private readonly pass: EvaluationPass;
   private statuses: readonly UnifiedStatus[] = [];
   private capacityRules: readonly CapacityRule[] = [];
   private readonly changes = new Subject<Change>();
@@ -56,6 +56,21 @@ export class PipelineRunner implements OnApplicationShutdown {
     private readonly live: LiveEvents,
   ) {
     this.journal = new WriteJournal(audit);
+    this.pass = new EvaluationPass({
+      cache,
+      client,
+      audit,
+      journal: this.journal,
+      gate: new SafetyGate(config.safety, () => pause.isPaused()),
+      enforce: config.safety.enforce,
+      statuses: () => this.statuses,
+      capacityRules: () => this.capacityRules,
+      now: Date.now,
+      onCapacityRuleChanged: (rule) => {
+        this.capacityRules = [...this.capacityRules.filter((r) => r.id !== rule.id), rule];
+      },
+      onRecorded: (records) => this.recorded(records),
+    });
     this.passes = this.changes.pipe(
       coalesceWhileBusy(
         (change) => change.agentId ?? 'account',
@@ -66,36 +81,39 @@ export class PipelineRunner implements OnApplicationShutdown {
     this.passes.subscribe(({ idle }) => this.idle.next(idle));
   }
 
-  /** The pass of the live rule set (for explanations), if rules are loaded. */
-  current(): EvaluationPass | null {
+  /** Reads what a previous run left (the journal, the planner's timers, the baselines). */
+  async onModuleInit(): Promise<void> {
+    await this.journal.load();
+    await this.pass.load();
+  }
+
+  /** Evaluation, for explanations; it answers with nothing until rules are loaded. */
+  evaluation(): EvaluationPass {
     return this.pass;
   }
 
-  /** Uses a newly loaded rule set from the next pass on; `for` timers and cooldowns carry over. */
+  /** Uses a newly loaded rule set from the next pass on; nothing but the rules changes. */
   useRules(ruleSet: RuleSet): void {
-    this.pass = new EvaluationPass(ruleSet, () => this.statuses, {
-      cache: this.cache,
-      client: this.client,
-      audit: this.audit,
-      journal: this.journal,
-      enforce: this.config.safety.enforce,
-      safety: this.config.safety,
-      paused: () => this.pause.isPaused(),
-      now: Date.now,
-      onCapacityRuleChanged: (rule) => {
-        this.capacityRules = [...this.capacityRules.filter((r) => r.id !== rule.id), rule];
-      },
-      onRecorded: (records) => this.recorded(records),
-    });
+    this.pass.useRules(ruleSet);
+  }
+
+  /** The capacity rules as last read from Zendesk (or as changed by the router since). */
+  currentCapacityRules(): readonly CapacityRule[] {
+    return this.capacityRules;
+  }
+
+  /** The unified statuses as last read from Zendesk. */
+  currentStatuses(): readonly UnifiedStatus[] {
+    return this.statuses;
   }
 
   /**
    * Settles the status writes a previous process left open (sent, not recorded), now that a full
    * sync shows what Zendesk took. Call after a full sync, before its passes.
    */
-  settleOpenWrites(now: number): void {
+  async settleOpenWrites(now: number): Promise<void> {
     if (this.journal.unsettled() === 0) return;
-    const records = this.journal.settle(this.cache, now);
+    const records = await this.journal.settle(this.cache, now);
     this.logger.warn(`Settled ${records.length} status writes the previous run left unrecorded`);
     this.recorded(records);
   }
@@ -128,7 +146,7 @@ export class PipelineRunner implements OnApplicationShutdown {
   /** Stops taking changes; the pass in progress finishes the agent it is on (its write is recorded). */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.pass?.stop();
+    this.pass.stop();
     this.changes.complete();
     await lastValueFrom(this.passes, { defaultValue: undefined });
   }
@@ -143,7 +161,7 @@ export class PipelineRunner implements OnApplicationShutdown {
   /** One batch: the capacity rules first when they are in it, then its agents in one pass. */
   private async runBatch(batch: readonly Change[]): Promise<void> {
     const pass = this.pass;
-    if (!pass || this.stopped) return;
+    if (this.stopped) return;
     const agents: Array<[number, Trigger]> = [];
     for (const change of batch) {
       if (change.agentId !== null) {
@@ -151,7 +169,7 @@ export class PipelineRunner implements OnApplicationShutdown {
         continue;
       }
       try {
-        await pass.runAccount(this.capacityRules, change.trigger);
+        await pass.runAccount(change.trigger);
       } catch (error) {
         this.logger.error(`Evaluating the capacity rules failed: ${messageOf(error)}`);
       }

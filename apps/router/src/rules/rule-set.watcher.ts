@@ -1,5 +1,11 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { formatProblem, RuleSetLoader, type RuleSet, type RuleSetProblem } from '@app/rules';
+import {
+  checkAgainstAccount,
+  formatProblem,
+  RuleSetLoader,
+  type RuleSet,
+  type RuleSetProblem,
+} from '@app/rules';
 import type { Subscription } from 'rxjs';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 
@@ -41,6 +47,21 @@ export class RuleSetWatcher implements OnModuleInit, OnApplicationShutdown {
 
   current(): RuleSet | null {
     return this.loader.current();
+  }
+
+  /**
+   * What the live rules name that the account does not have (statuses, capacity rules), as the
+   * router last read the account; empty until both lists have been read.
+   */
+  accountProblems(): readonly RuleSetProblem[] {
+    const set = this.loader.current();
+    const statuses = this.pipeline.currentStatuses();
+    const capacityRules = this.pipeline.currentCapacityRules();
+    if (!set || statuses.length === 0) return [];
+    return checkAgainstAccount(set, {
+      statuses: statuses.map((s) => s.name),
+      capacityRules: capacityRules.map((r) => r.name),
+    });
   }
 
   lastProblems(): readonly RuleSetProblem[] {

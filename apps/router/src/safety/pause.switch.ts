@@ -1,21 +1,24 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AuditStore } from '../audit/audit.store';
 
 /** The global pause: while on, no rule changes anything (decisions are recorded as suppressed). It survives restarts. */
 @Injectable()
-export class PauseSwitch {
-  private paused: boolean;
+export class PauseSwitch implements OnModuleInit {
+  private paused = false;
 
-  constructor(private readonly audit: AuditStore) {
-    this.paused = audit.state<boolean>('paused') ?? false;
+  constructor(private readonly audit: AuditStore) {}
+
+  async onModuleInit(): Promise<void> {
+    this.paused = (await this.audit.state('paused')) ?? false;
   }
 
   isPaused(): boolean {
     return this.paused;
   }
 
-  set(paused: boolean): void {
-    this.audit.recordPass([], { paused });
+  /** Sets the pause durably, then in memory: a pause that was answered survives a restart. */
+  async set(paused: boolean): Promise<void> {
+    await this.audit.recordPass([], { paused });
     this.paused = paused;
   }
 }

@@ -128,7 +128,7 @@ export class AgentSyncService implements OnApplicationShutdown {
       }
       this.cache.retainOnly(seen);
       this.lastResyncAt = Date.now();
-      this.pipeline.settleOpenWrites(this.lastResyncAt);
+      await this.pipeline.settleOpenWrites(this.lastResyncAt);
     } catch (error) {
       this.logger.warn(
         `Resync failed: ${error instanceof ZendeskError ? `${error.code}: ${error.message}` : String(error)}`,

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditStore, type DecisionRecord } from './audit.store';
+import type { DecisionRecord } from '../audit.store';
+import { SqliteAuditStore } from './sqlite-audit.store';
 
 function aDecision(overrides: Partial<DecisionRecord> = {}): DecisionRecord {
   return {
@@ -28,44 +29,45 @@ function aDecision(overrides: Partial<DecisionRecord> = {}): DecisionRecord {
   };
 }
 
-describe('AuditStore', () => {
+describe('SqliteAuditStore', () => {
   let dir: string;
-  let store: AuditStore;
+  let store: SqliteAuditStore;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'audit-'));
-    store = new AuditStore(join(dir, 'data', 'audit.sqlite'));
+    store = new SqliteAuditStore(join(dir, 'data', 'audit.sqlite'));
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores a pass of decisions and its state together, and reads them back after reopening', () => {
-    store.recordPass([aDecision(), aDecision({ agentId: 2, target: 'agent:2', outcome: 'shadow' })], {
-      planner: { pendingSince: { 'agent:1|x': 5 } },
-      paused: true,
-    });
-    store.close();
-    store = new AuditStore(join(dir, 'data', 'audit.sqlite'));
-    const { decisions } = store.decisions();
-    expect(decisions.map((d) => [d.agentId, d.outcome])).toEqual([
-      [2, 'shadow'],
-      [1, 'applied'],
+  it('stores a pass of decisions and its state together, and reads them back after reopening', async () => {
+    const planner = { pendingSince: { 'agent:1|x': 5 }, firedAt: {}, changes: {} };
+    await store.recordPass(
+      [aDecision(), aDecision({ agentId: 2, target: 'agent:2', outcome: 'suppressed', until: 99 })],
+      { planner, paused: true },
+    );
+    await store.close();
+    store = new SqliteAuditStore(join(dir, 'data', 'audit.sqlite'));
+    const { decisions } = await store.decisions();
+    expect(decisions.map((d) => [d.agentId, d.outcome, d.until])).toEqual([
+      [2, 'suppressed', 99],
+      [1, 'applied', null],
     ]);
     expect(decisions[1]).toMatchObject({
       facts: { idleMinutes: 20 },
       action: { type: 'set_status', status: 'away' },
       latencyMs: 12.5,
     });
-    expect(store.state('planner')).toEqual({ pendingSince: { 'agent:1|x': 5 } });
-    expect(store.state('paused')).toBe(true);
-    expect(store.state('missing')).toBeUndefined();
+    expect(await store.state('planner')).toEqual(planner);
+    expect(await store.state('paused')).toBe(true);
+    expect(await store.state('baselines')).toBeUndefined();
   });
 
-  it('filters by agent, rule, outcome and time, newest first, with a cursor', () => {
+  it('filters by agent, rule, outcome and time, newest first, with a cursor', async () => {
     const base = Date.parse('2026-11-23T10:00:00Z');
-    store.recordPass(
+    await store.recordPass(
       Array.from({ length: 120 }, (_, i) =>
         aDecision({
           time: base + i * 1000,
@@ -75,17 +77,17 @@ describe('AuditStore', () => {
         }),
       ),
     );
-    expect(store.decisions({ agentId: 1, limit: 500 }).decisions).toHaveLength(40);
+    expect((await store.decisions({ agentId: 1, limit: 500 })).decisions).toHaveLength(40);
     expect(
-      store
-        .decisions({ rule: 'a', outcome: 'failed', limit: 500 })
-        .decisions.every((d) => d.rule === 'a' && d.outcome === 'failed'),
+      (await store.decisions({ rule: 'a', outcome: 'failed', limit: 500 })).decisions.every(
+        (d) => d.rule === 'a' && d.outcome === 'failed',
+      ),
     ).toBe(true);
-    expect(store.decisions({ from: base + 100_000, to: base + 110_000 }).decisions).toHaveLength(10);
+    expect((await store.decisions({ from: base + 100_000, to: base + 110_000 })).decisions).toHaveLength(10);
     const seen: number[] = [];
     let before: number | undefined;
     for (;;) {
-      const page = store.decisions({ limit: 50, before });
+      const page = await store.decisions({ limit: 50, before });
       seen.push(...page.decisions.map((d) => d.id));
       if (page.nextBefore === null) break;
       before = page.nextBefore;
@@ -94,8 +96,8 @@ describe('AuditStore', () => {
     expect(seen).toEqual([...seen].sort((a, b) => b - a));
   });
 
-  it('is append-only', () => {
-    store.recordPass([aDecision()]);
+  it('is append-only', async () => {
+    await store.recordPass([aDecision()]);
     const db = (store as unknown as { db: { prepare(sql: string): { run(): void } } }).db;
     expect(() => db.prepare("UPDATE decisions SET outcome = 'no_op'").run()).toThrow(
       'the audit log is append-only',
@@ -103,48 +105,46 @@ describe('AuditStore', () => {
     expect(() => db.prepare('DELETE FROM decisions').run()).toThrow('the audit log is append-only');
   });
 
-  it('writes nothing of a pass that fails half-way', () => {
+  it('writes nothing of a pass that fails half-way', async () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    expect(() => store.recordPass([aDecision(), aDecision({ facts: circular })], { paused: true })).toThrow();
-    expect(store.decisions().decisions).toEqual([]);
-    expect(store.state('paused')).toBeUndefined();
+    await expect(
+      store.recordPass([aDecision(), aDecision({ facts: circular })], { paused: true }),
+    ).rejects.toThrow();
+    expect((await store.decisions()).decisions).toEqual([]);
+    expect(await store.state('paused')).toBeUndefined();
   });
 
-  it('keeps every committed pass when the process is killed with SIGKILL', () => {
+  it('keeps every committed pass when the process is killed with SIGKILL', async () => {
     const path = join(dir, 'crash.sqlite');
-    // A separate process records passes through this very AuditStore (compiled on the fly) and
-    // kills itself mid-stream, as `kill -9` would.
+    // A separate process records passes through this very store (its TypeScript compiled on the
+    // fly) and kills itself mid-stream, as `kill -9` would.
     const script = `
-      const { dirname } = require('node:path');
-      const Module = require('node:module');
-      const swc = require(${JSON.stringify(require.resolve('@swc/core'))});
-      const source = ${JSON.stringify(join(__dirname, 'audit.store.ts'))};
-      const { code } = swc.transformFileSync(source, { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } });
-      const compiled = new Module(source);
-      compiled.paths = Module._nodeModulePaths(dirname(source));
-      compiled._compile(code, source);
-      const store = new compiled.exports.AuditStore(${JSON.stringify(path)});
+      const { SqliteAuditStore } = require(${JSON.stringify(join(__dirname, 'sqlite-audit.store.ts'))});
+      const store = new SqliteAuditStore(${JSON.stringify(path)});
       const decision = ${JSON.stringify(aDecision())};
-      for (let n = 1; ; n++) {
-        store.recordPass(Array.from({ length: 100 }, () => decision), { passes: n });
-        process.stdout.write(n + '\\n');
-        if (n === 30) process.kill(process.pid, 'SIGKILL');
-      }
+      (async () => {
+        for (let n = 1; ; n++) {
+          await store.recordPass(Array.from({ length: 100 }, () => decision), { health: n });
+          process.stdout.write(n + '\\n');
+          if (n === 30) process.kill(process.pid, 'SIGKILL');
+        }
+      })();
     `;
-    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    const register = join(__dirname, '..', '..', '..', '..', '..', 'test', 'support', 'ts-register.cjs');
+    const child = spawnSync(process.execPath, ['-r', register, '-e', script], { encoding: 'utf8' });
     expect(child.signal).toBe('SIGKILL');
     const acknowledged = Number(child.stdout.trim().split('\n').pop());
-    store.close();
-    store = new AuditStore(path);
+    await store.close();
+    store = new SqliteAuditStore(path);
     expect(acknowledged).toBe(30);
-    expect(store.decisions({ limit: 1 }).decisions[0]!.id).toBe(acknowledged * 100);
-    expect(store.state('passes')).toBe(acknowledged);
+    expect((await store.decisions({ limit: 1 })).decisions[0]!.id).toBe(acknowledged * 100);
+    expect(await store.state('health')).toBe(acknowledged);
   });
 
-  it('reports whether it can write', () => {
-    expect(store.writable()).toBe(true);
-    store.close();
-    expect(store.writable()).toBe(false);
+  it('reports whether it can write', async () => {
+    expect(await store.writable()).toBe(true);
+    await store.close();
+    expect(await store.writable()).toBe(false);
   });
 });

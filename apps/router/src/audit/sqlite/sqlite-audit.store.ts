@@ -1,49 +1,14 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-
-/** How a decision ended. */
-export type DecisionOutcome = 'applied' | 'shadow' | 'no_op' | 'suppressed' | 'failed' | 'pending';
-
-/** One decision: what a rule wanted for a target, what happened, and why. */
-export interface DecisionRecord {
-  /** Epoch ms. */
-  time: number;
-  /** `agent:<id>` or `capacity:<rule name>`. */
-  target: string;
-  agentId: number | null;
-  rule: string;
-  revision: string;
-  /** The facts that mattered (the rule's facts, not every fact). */
-  facts: Record<string, unknown>;
-  /** Why the rule matched: each condition with the value it saw. */
-  explanation: unknown;
-  action: unknown;
-  outcome: DecisionOutcome;
-  /** Why it was suppressed or failed, or what was done. */
-  reason: string | null;
-  /** From the trigger (event or tick) to the outcome. */
-  latencyMs: number | null;
-}
-
-/** A stored decision, with its place in the log. */
-export interface StoredDecision extends DecisionRecord {
-  id: number;
-}
-
-/** Which decisions to read; all filters combine. */
-export interface DecisionQuery {
-  agentId?: number;
-  rule?: string;
-  outcome?: DecisionOutcome;
-  /** Epoch ms, inclusive. */
-  from?: number;
-  /** Epoch ms, exclusive. */
-  to?: number;
-  /** Newest first; continue after this id. */
-  before?: number;
-  limit?: number;
-}
+import {
+  AuditStore,
+  type DecisionQuery,
+  type DecisionRecord,
+  type DecisionOutcome,
+  type StateKeys,
+  type StoredDecision,
+} from '../audit.store';
 
 interface Row {
   id: number;
@@ -57,6 +22,7 @@ interface Row {
   action: string;
   outcome: DecisionOutcome;
   reason: string | null;
+  hold_until: number | null;
   latency_ms: number | null;
 }
 
@@ -73,7 +39,8 @@ CREATE TABLE IF NOT EXISTS decisions (
   action TEXT NOT NULL,
   outcome TEXT NOT NULL,
   reason TEXT,
-  latency_ms REAL
+  latency_ms REAL,
+  hold_until INTEGER
 );
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time);
 CREATE INDEX IF NOT EXISTS decisions_agent ON decisions (agent_id, id);
@@ -89,12 +56,10 @@ CREATE TABLE IF NOT EXISTS state (
 `;
 
 /**
- * The audit log and the router's durable state in one SQLite file (WAL). Each evaluation pass is
- * one transaction: its decisions and the state it changed (planner timers, baselines, holds,
- * the pause switch) commit together, with `synchronous=FULL`, so a crash — even `kill -9` — never
- * keeps a decision without its state or the other way round.
+ * The audit store in one SQLite file (WAL, `synchronous=FULL`): the embedded default. SQLite is
+ * synchronous; the answers are wrapped in promises for the store's interface.
  */
-export class AuditStore {
+export class SqliteAuditStore extends AuditStore {
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly putState: Database.Statement;
@@ -105,15 +70,20 @@ export class AuditStore {
   ) => void;
 
   constructor(readonly path: string) {
+    super();
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Files written before holds carried their end get the column.
+    const columns = this.db.prepare('PRAGMA table_info(decisions)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'hold_until'))
+      this.db.exec('ALTER TABLE decisions ADD COLUMN hold_until INTEGER');
     this.insert = this.db.prepare(
-      `INSERT INTO decisions (time, target, agent_id, rule, revision, facts, explanation, action, outcome, reason, latency_ms)
-       VALUES (@time, @target, @agentId, @rule, @revision, @facts, @explanation, @action, @outcome, @reason, @latencyMs)`,
+      `INSERT INTO decisions (time, target, agent_id, rule, revision, facts, explanation, action, outcome, reason, hold_until, latency_ms)
+       VALUES (@time, @target, @agentId, @rule, @revision, @facts, @explanation, @action, @outcome, @reason, @until, @latencyMs)`,
     );
     this.putState = this.db.prepare(
       'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -124,6 +94,7 @@ export class AuditStore {
         for (const d of decisions) {
           this.insert.run({
             ...d,
+            until: d.until ?? null,
             facts: JSON.stringify(d.facts),
             explanation: JSON.stringify(d.explanation ?? null),
             action: JSON.stringify(d.action ?? null),
@@ -134,19 +105,22 @@ export class AuditStore {
     );
   }
 
-  /** Writes one evaluation pass: its decisions and state changes, atomically and durably. */
-  recordPass(decisions: readonly DecisionRecord[], state: Readonly<Record<string, unknown>> = {}): void {
-    this.commitPass(decisions, state);
+  recordPass(decisions: readonly DecisionRecord[], state: Partial<StateKeys> = {}): Promise<void> {
+    return attempt(() => this.commitPass(decisions, state));
   }
 
-  /** A state value written by `recordPass`, or undefined. */
-  state<T>(key: string): T | undefined {
-    const row = this.getState.get(key) as { value: string } | undefined;
-    return row ? (JSON.parse(row.value) as T) : undefined;
+  state<K extends keyof StateKeys>(key: K): Promise<StateKeys[K] | undefined> {
+    return attempt(() => {
+      const row = this.getState.get(key) as { value: string } | undefined;
+      return row ? (JSON.parse(row.value) as StateKeys[K]) : undefined;
+    });
   }
 
-  /** Decisions newest first, at most `limit` (default 50, at most 500), and the cursor for more. */
-  decisions(query: DecisionQuery = {}): { decisions: StoredDecision[]; nextBefore: number | null } {
+  decisions(query: DecisionQuery = {}): Promise<{ decisions: StoredDecision[]; nextBefore: number | null }> {
+    return attempt(() => this.readDecisions(query));
+  }
+
+  private readDecisions(query: DecisionQuery): { decisions: StoredDecision[]; nextBefore: number | null } {
     const filters: Array<[string, unknown]> = [
       ['agent_id = @agentId', query.agentId],
       ['rule = @rule', query.rule],
@@ -172,22 +146,18 @@ export class AuditStore {
     return { decisions: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
   }
 
-  /** Whether a write goes through now (for the health check). */
-  writable(): boolean {
+  writable(): Promise<boolean> {
     try {
-      this.db
-        .prepare(
-          "INSERT INTO state (key, value) VALUES ('health', '0') ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .run();
-      return true;
+      this.putState.run('health', '0');
+      return Promise.resolve(true);
     } catch {
-      return false;
+      return Promise.resolve(false);
     }
   }
 
-  close(): void {
+  close(): Promise<void> {
     if (this.db.open) this.db.close();
+    return Promise.resolve();
   }
 }
 
@@ -204,6 +174,16 @@ function fromRow(row: Row): StoredDecision {
     action: JSON.parse(row.action) as unknown,
     outcome: row.outcome,
     reason: row.reason,
+    until: row.hold_until,
     latencyMs: row.latency_ms,
   };
+}
+
+/** Runs a synchronous SQLite call as a promise: a failure rejects instead of throwing. */
+function attempt<T>(call: () => T): Promise<T> {
+  try {
+    return Promise.resolve(call());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
 }

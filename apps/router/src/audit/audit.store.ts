@@ -1,0 +1,87 @@
+import type { PlannerState } from '@app/rules';
+import type { Baselines } from '../apply/capacity.executor';
+import type { OpenWrite } from '../apply/write.journal';
+
+/** How a decision ended. */
+export type DecisionOutcome = 'applied' | 'shadow' | 'no_op' | 'suppressed' | 'failed';
+
+/** One decision: what a rule wanted for a target, what happened, and why. */
+export interface DecisionRecord {
+  /** Epoch ms. */
+  time: number;
+  /** `agent:<id>` or `capacity:<rule name>`. */
+  target: string;
+  agentId: number | null;
+  rule: string;
+  revision: string;
+  /** The facts that mattered (the rule's facts, not every fact). */
+  facts: Record<string, unknown>;
+  /** Why the rule matched: each condition with the value it saw. */
+  explanation: unknown;
+  action: unknown;
+  outcome: DecisionOutcome;
+  /** Why it was suppressed or failed, or what was done. */
+  reason: string | null;
+  /** Suppressed decisions: when the hold ends (epoch ms), if known. */
+  until?: number | null;
+  /** From the trigger (event or tick) to the outcome. */
+  latencyMs: number | null;
+}
+
+/** A stored decision, with its place in the log. */
+export interface StoredDecision extends DecisionRecord {
+  id: number;
+  until: number | null;
+}
+
+/** Which decisions to read; all filters combine. */
+export interface DecisionQuery {
+  agentId?: number;
+  rule?: string;
+  outcome?: DecisionOutcome;
+  /** Epoch ms, inclusive. */
+  from?: number;
+  /** Epoch ms, exclusive. */
+  to?: number;
+  /** Newest first; continue after this id. */
+  before?: number;
+  limit?: number;
+}
+
+/** The router's durable state, by key, each with the one class that owns it. */
+export interface StateKeys {
+  /** `EvaluationPass`: `for` timers, cooldowns, reversible changes in force. */
+  planner: PlannerState;
+  /** `CapacityExecutor`: each changed capacity rule's values from before the change. */
+  baselines: Baselines;
+  /** `PauseSwitch`: the global pause. */
+  paused: boolean;
+  /** `WriteJournal`: status writes sent whose rows are not committed yet. */
+  openWrites: OpenWrite[];
+  /** The health check's probe write. */
+  health: number;
+}
+
+/**
+ * The audit log and the router's durable state. Each evaluation pass is one transaction: its
+ * decisions and the state it changed commit together, durably, so a crash — even `kill -9` —
+ * never keeps a decision without its state or the other way round. The log is append-only.
+ * Asynchronous, so a store on a server (PostgreSQL) is one more implementation behind it.
+ */
+export abstract class AuditStore {
+  /** Writes decisions and state changes atomically and durably. */
+  abstract recordPass(decisions: readonly DecisionRecord[], state?: Partial<StateKeys>): Promise<void>;
+
+  /** A state value written by `recordPass`, or undefined. */
+  abstract state<K extends keyof StateKeys>(key: K): Promise<StateKeys[K] | undefined>;
+
+  /** Decisions newest first, at most `limit` (default 50, at most 500), and the cursor for more. */
+  abstract decisions(
+    query?: DecisionQuery,
+  ): Promise<{ decisions: StoredDecision[]; nextBefore: number | null }>;
+
+  /** Whether a write goes through now (for the health check). */
+  abstract writable(): Promise<boolean>;
+
+  abstract close(): Promise<void>;
+}
