@@ -16,6 +16,11 @@ export class DecisionMemory {
     return true;
   }
 
+  /** Whether `signature` is what was last recorded for this target and rule. */
+  recorded(target: string, rule: string, signature: string): boolean {
+    return this.last.get(`${target}|${rule}`) === signature;
+  }
+
   /** Forgets one rule for one target: its next decision is news. */
   forgetRule(target: string, rule: string): void {
     this.last.delete(`${target}|${rule}`);

@@ -334,6 +334,8 @@ export class RuleSetRunner {
       case 'needed':
         break;
     }
+    // Recorded in shadow for the target as it is now: as an enforced change in place, not news.
+    if (shadow && deps.memory.recorded(state.target, rule.name, `shadow:${state.stateKey}`)) return null;
     const change = this.change(state, action, inspection, shadow);
     const hold = deps.gate.check(change, now);
     if (hold) {
@@ -342,7 +344,7 @@ export class RuleSetRunner {
       return { ...base, outcome: 'suppressed', reason, until: hold.until };
     }
     if (shadow) {
-      if (!news(`shadow:${state.stateKey}`)) return null;
+      news(`shadow:${state.stateKey}`);
       deps.planner.fired(state.target, rule, now);
       deps.gate.note(change, now);
       const why = decision.shadow ? 'the rule is in shadow mode' : 'enforcement is off';

@@ -1,4 +1,4 @@
-import { FACTS, RuleEvaluator, parseRuleSet } from '@app/rules';
+import { AGENT_CHANNELS, FACTS, LOCAL_TIME_FACTS, RuleEvaluator, parseRuleSet } from '@app/rules';
 import type { AgentAvailability, AgentChannel } from '@app/zendesk';
 import { accountFacts, agentFacts } from './facts.builder';
 
@@ -67,6 +67,17 @@ describe('agent facts', () => {
     });
   });
 
+  it('produces every agent fact of the catalogue for a fully populated agent (time facts come from the clock)', () => {
+    const full = anAgent({
+      channels: AGENT_CHANNELS.map((name) =>
+        aChannel({ name, workItemCount: 1, workItems: [{ id: name, addedAt: ago(5), reason: 'ASSIGNED' }] }),
+      ),
+    });
+    const facts = agentFacts(full, { routerSetStatus: false, lastWorkEndedAt: null }, NOW);
+    const agentCatalogue = FACTS.filter((f) => f.scope === 'agent' && !LOCAL_TIME_FACTS.includes(f));
+    expect(Object.keys(facts).sort()).toEqual(agentCatalogue.map((f) => f.name).sort());
+  });
+
   it('only produces facts the catalogue knows', () => {
     const names = new Set(FACTS.map((f) => f.name));
     const facts = agentFacts(anAgent(), { routerSetStatus: false, lastWorkEndedAt: null }, NOW);
@@ -127,6 +138,12 @@ describe('account facts', () => {
       updatedAt: null,
     },
   ];
+
+  it('produces every account fact of the catalogue', () => {
+    const facts = accountFacts(agents, rules);
+    const accountCatalogue = FACTS.filter((f) => f.scope === 'account');
+    expect(Object.keys(facts).sort()).toEqual(accountCatalogue.map((f) => f.name).sort());
+  });
 
   it('aggregates per channel over the agents online', () => {
     const facts = accountFacts(agents, rules);

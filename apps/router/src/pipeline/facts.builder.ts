@@ -1,19 +1,7 @@
-import type { Facts } from '@app/rules';
+import { AGENT_CHANNELS, CAPACITY_CHANNELS, HUMAN_STATUS_REASONS, type Facts } from '@app/rules';
 import type { AgentAvailability, CapacityRule } from '@app/zendesk';
 
 const MINUTE_MS = 60_000;
-const CHANNELS = ['messaging', 'support', 'talk'] as const;
-const CAPACITY_CHANNELS = ['email', 'messaging', 'voice'] as const;
-
-/** Status reasons that mean a person chose the status (themselves, or through a tool acting for them). */
-const HUMAN_REASONS = new Set([
-  'AGENT_STATUS_SWITCHER',
-  'SWITCHER_AUTO_RECONNECT',
-  'EXPLORE_TAKE_AN_ACTION',
-  'PUBLIC_API',
-  'WFM_STATUS_UPDATE',
-  'MONITORING_ASSISTANT_UPDATE',
-]);
 
 /** What the router knows about an agent beyond Zendesk's record. */
 export interface AgentHistory {
@@ -48,13 +36,13 @@ export function agentFacts(
     if (agent.status.reason) facts['status.reason'] = agent.status.reason;
     facts['status.setBy'] = history.routerSetStatus
       ? 'router'
-      : HUMAN_REASONS.has(agent.status.reason ?? '')
+      : HUMAN_STATUS_REASONS.has(agent.status.reason ?? '')
         ? 'human'
         : 'zendesk';
   }
   let total = 0;
   for (const channel of agent.channels) {
-    if (!(CHANNELS as readonly string[]).includes(channel.name)) continue;
+    if (!(AGENT_CHANNELS as readonly string[]).includes(channel.name)) continue;
     const prefix = channel.name;
     total += channel.workItemCount;
     if (channel.status) facts[`${prefix}.status`] = channel.status;
@@ -87,7 +75,7 @@ export function accountFacts(
 ): Facts {
   const facts: Record<string, unknown> = {};
   const online = new Map<string, number>();
-  for (const name of CHANNELS) {
+  for (const name of AGENT_CHANNELS) {
     let agentsOnline = 0;
     let work = 0;
     let onlineWork = 0;
