@@ -1,4 +1,4 @@
-import { ACTIONS, actionTarget, describeAction } from './actions/action.registry';
+import { ACTIONS, ACTION_TYPES, actionTarget, describeAction } from './actions/action.registry';
 import type { ActionOf, ActionType, RuleAction } from './actions/action.types';
 import { DecisionMemory } from './decision.memory';
 import { paperExecutors } from './paper.executors';
@@ -467,11 +467,10 @@ export function describeStanding(standing: RuleStanding): string {
   }
 }
 
-/** The action type whose changes a target holds, for a put-back whose rule has left the set. */
+/** The reversible action type whose changes a target holds, for a put-back whose rule has left the set. */
 function actionTypeOfTarget(target: string): ActionType {
-  const types = (Object.keys(ACTIONS) as ActionType[]).filter((t) => ACTIONS[t].reversible);
-  const type = types.find((t) =>
-    target.startsWith(`${ACTIONS[t].ruleKind === 'account' ? 'capacity' : 'agent'}:`),
+  const type = ACTION_TYPES.find(
+    (t) => ACTIONS[t].reversible && target.startsWith(`${ACTIONS[t].targetKind}:`),
   );
   if (!type) throw new Error(`no reversible action acts on ${target}`);
   return type;

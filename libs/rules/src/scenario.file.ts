@@ -1,7 +1,13 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
 import { didYouMean, RuleSetError, type RuleSetProblem } from './rule-set.errors';
 import { DEFAULT_STATUSES, type Rule, type RuleSet, type SourcePosition } from './rule-set.model';
-import { ACTIONS, ACTION_TYPES, actionTypeList, describeAction } from './actions/action.registry';
+import {
+  ACTIONS,
+  ACTION_TYPES,
+  actionTarget,
+  actionTypeList,
+  describeAction,
+} from './actions/action.registry';
 import type { RuleAction } from './actions/action.types';
 import { givenFactProblem } from './fact-values';
 import { parseDuration } from './time';
@@ -199,7 +205,11 @@ class Context {
   constructor(ruleSet: RuleSet) {
     this.rules = new Map(ruleSet.rules.map((r) => [r.name, r]));
     this.capacityRules = new Set(
-      ruleSet.rules.flatMap((r) => (r.then.type === 'set_capacity' ? [r.then.capacityRule] : [])),
+      // What a put-back names: the target of a reversible account action, without its kind.
+      ruleSet.rules.flatMap((r) => {
+        const target = ACTIONS[r.then.type].reversible ? actionTarget(r.then, null) : null;
+        return target ? [target.slice(target.indexOf(':') + 1)] : [];
+      }),
     );
     this.statuses = new Set<string>([...DEFAULT_STATUSES, ...ruleSet.customStatuses]);
   }

@@ -1,3 +1,4 @@
+import { actionTarget } from './actions/action.registry';
 import { DecisionMemory } from './decision.memory';
 import { FACTS } from './facts';
 import { paperExecutors } from './paper.executors';
@@ -144,9 +145,7 @@ export async function runScenario(ruleSet: RuleSet, file: string, text: string):
       named.some(
         (a) =>
           a.rule === r.rule.name ||
-          (a.revert !== undefined &&
-            r.rule.then.type === 'set_capacity' &&
-            r.rule.then.capacityRule === a.revert),
+          (a.revert !== undefined && actionTarget(r.rule.then, null).endsWith(`:${a.revert}`)),
       ),
     );
     failures.push(

@@ -51,6 +51,8 @@ export interface ActionDefinition<T extends ActionType> {
    * `release` matches, or when their rule is removed or disabled); others are one-off.
    */
   readonly reversible: boolean;
+  /** What its targets are called before the colon: `agent:<id>`, `capacity:<name>`. */
+  readonly targetKind: 'agent' | 'capacity';
   /** The safety limits the gate applies to it. */
   readonly safety: readonly SafetyCheck[];
   /** The JSON Schema of its value under `then:`. */

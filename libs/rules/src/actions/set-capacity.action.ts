@@ -7,6 +7,7 @@ export const SET_CAPACITY: ActionDefinition<'set_capacity'> = {
   description:
     "Sets a capacity rule's capacities per channel; they go back to the values recorded before the change when no rule holds it any more.",
   ruleKind: 'account',
+  targetKind: 'capacity',
   reversible: true,
   safety: ['paused'],
   schema: {

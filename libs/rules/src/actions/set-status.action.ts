@@ -6,6 +6,7 @@ export const SET_STATUS: ActionDefinition<'set_status'> = {
   type: 'set_status',
   description: "Sets the agent's unified status, by name (default or declared under statuses) or id.",
   ruleKind: 'agent',
+  targetKind: 'agent',
   reversible: false,
   safety: ['paused', 'human_hold', 'rate_limit', 'min_online'],
   schema: { type: ['string', 'integer'] },
