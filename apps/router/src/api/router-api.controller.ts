@@ -140,8 +140,13 @@ export class RouterApiController {
     const statuses = new Set<string>([...DEFAULT_STATUSES, ...ruleSet.customStatuses]);
     for (const [name, value] of Object.entries(input.facts)) {
       const problem = givenFactProblem(name, value, scope, statuses);
-      if (problem)
-        throw new HttpException({ error: 'bad_request', message: `facts.${name}: ${problem.message}` }, 400);
+      if (!problem) continue;
+      // Time facts come from `at`: say so where the caller can act on it.
+      const hint = /^(localTime|calendar)\./.test(name) ? ' (give at instead)' : '';
+      throw new HttpException(
+        { error: 'bad_request', message: `facts.${name}: ${problem.message}${hint}` },
+        400,
+      );
     }
     const at = input.at === undefined ? Date.now() : Date.parse(input.at);
     const targets = await evaluation.whatIf({
