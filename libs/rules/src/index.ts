@@ -51,6 +51,7 @@ export type {
 /** The one decision path: evaluate, plan per target, carry out through the gate and the executors. */
 export {
   RuleSetRunner,
+  STANDINGS,
   describeStanding,
   type ActionExecutor,
   type ActionExecutors,

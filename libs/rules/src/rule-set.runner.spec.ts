@@ -75,7 +75,10 @@ function setUp(options: { limits?: SafetyLimits; executors?: ActionExecutors; en
     );
   const standings = async (state: TargetState, at: number) => {
     const explained = await runner.evaluator.evaluateAgent(state.agent!, state.agent!.facts, at);
-    deps.gate.startPass(() => new Map([[1, 1]]));
+    deps.gate.startPass(
+      () => new Map([[1, 1]]),
+      () => undefined,
+    );
     return Object.fromEntries(
       runner.explainTarget(state, explained, at, deps).map((r) => [r.rule.name, r.standing]),
     );
@@ -222,6 +225,36 @@ describe('the rule-set runner', () => {
     expect(await decide(idle(1), T0 + MINUTE / 2)).toEqual([]);
     // The agent changed: news again, and the shadow minute's one change is spent.
     expect((await decide(idle(2), T0 + MINUTE / 2)).map((d) => d.outcome)).toEqual(['suppressed']);
+  });
+
+  it('keeps counting an agent shadow took out of online as gone, while it stays as it was', async () => {
+    const { runner, deps } = setUp({ enforce: false, limits: { ...NO_LIMITS, minOnlinePerGroup: 1 } });
+    const agents = [1, 2].map((id) => ({
+      target: `agent:${id}`,
+      agent: {
+        id,
+        groups: [7],
+        facts: { 'agent.id': id, 'agent.groups': [7], 'status.name': 'online', idleMinutes: 45 },
+      },
+      stateKey: 'v1',
+    }));
+    const pass = async (at: number) => {
+      deps.gate.startPass(
+        () => new Map([[7, 2]]),
+        () => 'v1',
+      );
+      const outcomes: string[] = [];
+      for (const state of agents) {
+        const evaluations = runner.evaluateAgent(state.agent, state.agent.facts, runner.timeFacts(at));
+        outcomes.push(
+          ...(await runner.decide(state, evaluations, at, deps)).map((d) => `${d.target} ${d.outcome}`),
+        );
+      }
+      return outcomes;
+    };
+    expect(await pass(T0)).toEqual(['agent:1 shadow', 'agent:2 suppressed']);
+    // Nothing changed in Zendesk, so both are still online there; shadow still counts agent 1 gone.
+    expect(await pass(T0 + 2 * MINUTE)).toEqual([]);
   });
 
   it('puts a change back when its rule leaves the rule set, with why', async () => {

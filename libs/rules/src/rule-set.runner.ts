@@ -98,6 +98,22 @@ export type RuleStanding =
   | { state: 'invalid'; reason: string }
   | { state: 'fires'; shadow: boolean };
 
+/** Every standing a rule can have, with what it means (the rule author's guide has one row each). */
+export const STANDINGS: { readonly [S in RuleStanding['state']]: string } = {
+  fires: 'it would act now (or be recorded in shadow)',
+  pending: 'it matches and waits for its `for`',
+  cooldown: 'it fired for this target less than `cooldown` ago',
+  outranked: 'a higher-priority rule wins for this target',
+  held: 'a safety limit holds it back',
+  kept: 'its condition ended; its reversible change stays',
+  no_op: 'the target already is as asked',
+  in_flight: "the router's own change is on its way, or in place",
+  invalid: 'the account lacks what it names',
+  not_matched: 'its condition does not hold',
+  out_of_scope: 'the rule does not cover this agent',
+  disabled: '`enabled: false`',
+};
+
 /** One rule explained for one target: its conditions and the planner's view. */
 export interface RuleExplanation {
   rule: Rule;
@@ -378,7 +394,14 @@ export class RuleSetRunner {
     const executor = this.executorOf(type, deps);
     if (!executor.revert) throw new Error(`no way to put back a ${type} change`);
     const hold = deps.gate.check(
-      { agent: null, leavesOnline: false, checks: ACTIONS[type].safety, shadow },
+      {
+        target: state.target,
+        stateKey: state.stateKey,
+        agent: null,
+        leavesOnline: false,
+        checks: ACTIONS[type].safety,
+        shadow,
+      },
       now,
     );
     if (hold) {
@@ -410,6 +433,8 @@ export class RuleSetRunner {
     shadow: boolean,
   ): GatedChange {
     return {
+      target: state.target,
+      stateKey: state.stateKey,
       agent: state.agent,
       leavesOnline: inspection.kind === 'needed' && inspection.leavesOnline,
       checks: ACTIONS[action.type].safety,

@@ -20,6 +20,9 @@ export interface Hold {
 
 /** What the gate needs to know about the change a decision would make. */
 export interface GatedChange {
+  /** What it changes (`agent:<id>`), and that target's state now (as `TargetState.stateKey`). */
+  target: string;
+  stateKey: string;
   /** The agent it changes, with its facts (`status.setBy`, `status.minutes`, `status.name`); null for account changes. */
   agent: { groups: readonly number[]; facts: Facts } | null;
   /** The change takes the agent from online to another status (it counts against the group minimum). */
@@ -45,6 +48,13 @@ export class SafetyGate {
   /** Agents online per group this pass, per mode; counted when first needed. */
   private online: Record<'enforce' | 'shadow', Map<number, number> | null> = { enforce: null, shadow: null };
   private countOnline: () => ReadonlyMap<number, number> = () => new Map();
+  private stateOf: (target: string) => string | undefined = () => undefined;
+  /**
+   * Agents shadow mode has taken out of online on paper, with their groups and their state then.
+   * Nothing changed in Zendesk, so they still count as online there; for shadow's own group
+   * counts they are gone until their state changes, as they would be after an enforced change.
+   */
+  private readonly shadowGone = new Map<string, { groups: readonly number[]; stateKey: string }>();
 
   constructor(
     readonly limits: SafetyLimits,
@@ -54,9 +64,15 @@ export class SafetyGate {
   /**
    * Starts a pass: `countOnline` gives the agents online per group as it begins (agents already
    * sent away not counted); it is called once, and only if a change could take someone offline.
+   * `stateOf` gives a target's state now, so an agent shadow took offline counts as gone only
+   * while it stays as it was.
    */
-  startPass(countOnline: () => ReadonlyMap<number, number>): void {
+  startPass(
+    countOnline: () => ReadonlyMap<number, number>,
+    stateOf: (target: string) => string | undefined,
+  ): void {
     this.countOnline = countOnline;
+    this.stateOf = stateOf;
     this.online = { enforce: null, shadow: null };
   }
 
@@ -113,11 +129,24 @@ export class SafetyGate {
     if (change.leavesOnline && change.agent) {
       const online = this.onlineIn(mode);
       for (const group of change.agent.groups) online.set(group, (online.get(group) ?? 1) - 1);
+      if (change.shadow)
+        this.shadowGone.set(change.target, { groups: change.agent.groups, stateKey: change.stateKey });
     }
   }
 
   private onlineIn(mode: 'enforce' | 'shadow'): Map<number, number> {
-    return (this.online[mode] ??= new Map(this.countOnline()));
+    let online = this.online[mode];
+    if (online) return online;
+    online = this.online[mode] = new Map(this.countOnline());
+    if (mode === 'enforce') return online;
+    for (const [target, gone] of this.shadowGone) {
+      if (this.stateOf(target) !== gone.stateKey) {
+        this.shadowGone.delete(target);
+        continue;
+      }
+      for (const group of gone.groups) online.set(group, (online.get(group) ?? 1) - 1);
+    }
+    return online;
   }
 
   /** The sliding minute's send times, oldest first (older ones dropped). */

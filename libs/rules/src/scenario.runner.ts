@@ -97,7 +97,13 @@ export async function runScenario(ruleSet: RuleSet, file: string, text: string):
     const now = spec.start + t;
     const time = runner.timeFacts(now);
     const facts = new Map([...agents].map(([name, agent]) => [name, factsAt(agent, t)]));
-    deps.gate.startPass(() => onlineCounts(agents, facts));
+    deps.gate.startPass(
+      () => onlineCounts(agents, facts),
+      (target) => {
+        const agent = byTarget.get(target);
+        return agent ? String(agent.version) : undefined;
+      },
+    );
     for (const [name, agent] of agents) {
       const agentFacts = facts.get(name)!;
       const state: TargetState = {

@@ -139,7 +139,7 @@ export class EvaluationPass {
     const facts = this.factsOf(agent, now);
     const state = this.agentTarget(agent, facts);
     const explained = await runner.evaluator.evaluateAgent(state.agent!, facts, now);
-    this.deps.gate.startPass(() => this.onlineCounts());
+    this.startGate();
     return {
       facts: { ...facts, ...runner.timeFacts(now) },
       rules: runner.explainTarget(state, explained, now, this.runnerDeps()),
@@ -168,7 +168,7 @@ export class EvaluationPass {
   }): Promise<Array<{ target: string; rules: RuleExplanation[] }>> {
     const runner = this.runner;
     if (!runner) return [];
-    this.deps.gate.startPass(() => this.onlineCounts());
+    this.startGate();
     return runner.whatIf(input, { gate: this.deps.gate, enforce: this.deps.enforce });
   }
 
@@ -185,7 +185,7 @@ export class EvaluationPass {
     const now = this.deps.now();
     const time = runner.timeFacts(now);
     const deps = this.runnerDeps();
-    this.deps.gate.startPass(() => this.onlineCounts());
+    this.startGate();
     for (const [agentId, trigger] of batch) {
       // Stopping: the write in progress finishes and is recorded; the rest are decided again at
       // the next start (nothing is lost: the rules are level-triggered).
@@ -348,6 +348,17 @@ export class EvaluationPass {
         lastWorkEndedAt: this.deps.cache.lastWorkEndedAt(agent.agentId),
       },
       now,
+    );
+  }
+
+  /** Starts the safety gate's pass: group counts from the cache, each agent's state its version. */
+  private startGate(): void {
+    this.deps.gate.startPass(
+      () => this.onlineCounts(),
+      (target) => {
+        const agent = this.deps.cache.get(Number(target.slice('agent:'.length)));
+        return agent ? String(agent.version) : undefined;
+      },
     );
   }
 
