@@ -1,3 +1,5 @@
+const HELD = 'held:';
+
 /**
  * What was last recorded per target and rule, so a decision that does not act — held by a safety
  * limit, already in place, recorded in shadow for a target that has not changed since — is
@@ -13,6 +15,19 @@ export class DecisionMemory {
     const key = `${target}|${rule}`;
     if (this.last.get(key) === signature) return false;
     this.last.set(key, signature);
+    return true;
+  }
+
+  /**
+   * True (and remembered) when a hold of `kind` is news for this target and rule: a decision held
+   * by several limits in turn is recorded once per limit, not each time the first one changes.
+   */
+  isNewHold(target: string, rule: string, kind: string): boolean {
+    const key = `${target}|${rule}`;
+    const last = this.last.get(key);
+    const kinds = last?.startsWith(HELD) ? last.slice(HELD.length).split(',') : [];
+    if (kinds.includes(kind)) return false;
+    this.last.set(key, HELD + [...kinds, kind].join(','));
     return true;
   }
 

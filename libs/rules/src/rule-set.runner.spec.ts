@@ -199,6 +199,26 @@ describe('the rule-set runner', () => {
     expect((await decide(idle, T0 + 12 * MINUTE)).map((d) => d.outcome)).toEqual(['applied']);
   });
 
+  it('records a decision held by two limits in turn once per limit, not at each change between them', async () => {
+    const { agent, decide, pause } = setUp({ limits: { ...NO_LIMITS, humanHoldS: 600 } });
+    const person = agent({
+      'status.name': 'online',
+      'status.setBy': 'human',
+      'status.minutes': 1,
+      idleMinutes: 45,
+    });
+    pause(true);
+    expect((await decide(person, T0)).map((d) => d.reason)).toEqual(['the router is paused']);
+    pause(false);
+    expect((await decide(person, T0 + MINUTE)).map((d) => d.reason)).toEqual([
+      expect.stringMatching(/^a person set online 1 min ago/),
+    ]);
+    pause(true);
+    expect(await decide(person, T0 + 2 * MINUTE)).toEqual([]);
+    pause(false);
+    expect(await decide(person, T0 + 3 * MINUTE)).toEqual([]);
+  });
+
   it('retries a failed change at the next pass: a failure spends no cooldown', async () => {
     let fail = true;
     const executors: ActionExecutors = {

@@ -355,7 +355,7 @@ export class RuleSetRunner {
     const change = this.change(state, action, inspection, shadow);
     const hold = deps.gate.check(change, now);
     if (hold) {
-      if (!news(`held:${hold.kind}`)) return null;
+      if (!deps.memory.isNewHold(state.target, rule.name, hold.kind)) return null;
       const reason = shadow ? `${hold.reason} (in shadow: enforcement would wait too)` : hold.reason;
       return { ...base, outcome: 'suppressed', reason, until: hold.until };
     }
@@ -405,7 +405,7 @@ export class RuleSetRunner {
       now,
     );
     if (hold) {
-      if (!deps.memory.isNews(state.target, `revert:${decision.ruleName}`, `held:${hold.kind}`)) return null;
+      if (!deps.memory.isNewHold(state.target, `revert:${decision.ruleName}`, hold.kind)) return null;
       return { ...base, outcome: 'suppressed', reason: `${decision.why}; ${hold.reason}`, until: hold.until };
     }
     const applied = await executor.revert(state, decision.ruleName, shadow);
