@@ -5,13 +5,13 @@ import type { ActionExecutors, TargetState } from './rule-set.runner';
  * Executors that reach no account: scenario tests and what-if explanations run against them. A
  * status change is a no-op when the agent's `status.name` (or `status.id`) already is the one
  * asked for; once carried out it is told to `onStatusSet`, so the world it runs in can move the
- * agent as Zendesk would. Capacity changes are remembered per capacity rule, so asking again for
- * what is in force is a no-op, as against a real account.
+ * agent as Zendesk would. Capacity changes are kept in `capacities` per capacity rule, so asking
+ * again for what is in force is a no-op, as against a real account.
  */
 export function paperExecutors(
   onStatusSet: (state: TargetState, status: string | number) => void = () => {},
+  capacities = new Map<string, SetCapacityAction['capacities']>(),
 ): ActionExecutors {
-  const capacities = new Map<string, SetCapacityAction['capacities']>();
   return {
     set_status: {
       inspect(state, action) {

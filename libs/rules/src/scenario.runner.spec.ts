@@ -74,6 +74,27 @@ expect:
     expect(result).toEqual({ file: 'test.yaml', name: 'idle', passed: true, failures: [] });
   });
 
+  it('restarts minute facts when what they count from changes, as the router counts them', async () => {
+    const result = await run(`name: restarts
+start: 2026-11-23T10:00:00+01:00
+${NO_GROUP_MINIMUM}
+agents: { sam: { id: 1 } }
+timeline:
+  - { at: 0m, agent: sam, facts: { status.name: online, idleMinutes: 15, workItems: 0 } }
+  # The router sets sam away at 10m; sam comes back online at 20m: idle time counts from then.
+  - { at: 20m, agent: sam, facts: { status.name: online } }
+  # Work arrives and ends: idle time counts from the end of the work.
+  - { at: 30m, agent: sam, facts: { workItems: 1 } }
+  - { at: 31m, agent: sam, facts: { workItems: 0 } }
+expect:
+  - { at: 10m, agent: sam, actions: [{ rule: idle-away, set_status: away }] }
+  # Idle 15 minutes again at 46m, held for its 10m \`for\` at 56m.
+  - { at: 55m, agent: sam, actions: [] }
+  - { at: 56m, agent: sam, actions: [{ rule: idle-away, set_status: away }] }
+`);
+    expect(result.failures).toEqual([]);
+  });
+
   it('lets the higher priority win, and restarts `for` when the condition breaks', async () => {
     const result = await run(`name: priority
 start: 2026-11-23T10:00:00+01:00

@@ -1,6 +1,6 @@
 import { actionTarget } from './actions/action.registry';
 import { DecisionMemory } from './decision.memory';
-import { FACTS } from './facts';
+import { AGENT_CHANNELS, FACTS } from './facts';
 import { paperExecutors } from './paper.executors';
 import { RuleSetError } from './rule-set.errors';
 import type { RuleSet } from './rule-set.model';
@@ -63,11 +63,16 @@ export async function runScenario(ruleSet: RuleSet, file: string, text: string):
   }
   const runner = new RuleSetRunner(ruleSet);
   let paused = false;
+  /** The capacities the scenario's changes put in force, by capacity rule: an account target's state. */
+  const capacities = new Map<string, Record<string, number>>();
   const deps: RunnerDeps = {
     planner: new RulePlanner(),
     memory: new DecisionMemory(),
     gate: new SafetyGate(spec.safety, () => paused),
-    executors: paperExecutors((state, status) => setStatus(byTarget.get(state.target)!, status, t)),
+    executors: paperExecutors(
+      (state, status) => setStatus(byTarget.get(state.target)!, status, t),
+      capacities,
+    ),
     enforce: true,
   };
   const agents = new Map<string, PaperAgent>(
@@ -88,10 +93,7 @@ export async function runScenario(ruleSet: RuleSet, file: string, text: string):
       if (event.kind === 'pause') paused = event.paused;
       else if (event.kind === 'account') account = { ...account, ...event.facts };
       else {
-        const agent = agents.get(event.agent)!;
-        agent.facts = { ...agent.facts, ...event.facts };
-        for (const name of Object.keys(event.facts)) agent.givenAt[name] = t;
-        agent.version++;
+        give(agents.get(event.agent)!, event.facts, t);
       }
     }
     const now = spec.start + t;
@@ -134,7 +136,11 @@ export async function runScenario(ruleSet: RuleSet, file: string, text: string):
     const evaluations = runner.evaluateAccount(account, time);
     const accountActions: string[] = [];
     for (const [target, targetEvaluations] of runner.accountTargets(evaluations, deps.planner)) {
-      const state: TargetState = { target, agent: null, stateKey: JSON.stringify(account) };
+      const state: TargetState = {
+        target,
+        agent: null,
+        stateKey: JSON.stringify(capacities.get(target.slice(target.indexOf(':') + 1)) ?? null),
+      };
       accountActions.push(...(await runner.decide(state, targetEvaluations, now, deps)).flatMap(describe));
     }
     happened.set(`${t}|account`, accountActions);
@@ -166,12 +172,39 @@ export async function runScenario(ruleSet: RuleSet, file: string, text: string):
   return { file, name: spec.name, passed: failures.length === 0, failures };
 }
 
+/** Which minute fact starts again from 0 when a fact changes, as the router's would. */
+const RESTARTS: Readonly<Record<string, readonly string[]>> = {
+  'status.name': ['status.minutes', 'idleMinutes'],
+  'status.id': ['status.minutes', 'idleMinutes'],
+  workItems: ['idleMinutes'],
+  ...Object.fromEntries(AGENT_CHANNELS.map((c) => [`${c}.status`, [`${c}.minutesInStatus`]])),
+};
+
+/**
+ * Facts the timeline (or the router's own write) gives the agent at `t`. A change of status, of
+ * a channel's status or of the work resets the minute facts that count from it, unless the same
+ * entry gives them: the router counts `status.minutes` from the status change and `idleMinutes`
+ * from the later of going online and the last work ending.
+ */
+function give(agent: PaperAgent, facts: Record<string, unknown>, t: number): void {
+  const next = { ...agent.facts, ...facts };
+  for (const [name, restarted] of Object.entries(RESTARTS)) {
+    if (!(name in facts) || agent.facts[name] === facts[name]) continue;
+    for (const minutes of restarted) {
+      if (minutes in facts || !(minutes in agent.facts)) continue;
+      next[minutes] = 0;
+      agent.givenAt[minutes] = t;
+    }
+  }
+  for (const name of Object.keys(facts)) agent.givenAt[name] = t;
+  agent.facts = next;
+  agent.version++;
+}
+
 /** The router set the agent's status: it shows from the next step on, as its event would. */
 function setStatus(agent: PaperAgent, status: string | number, t: number): void {
   const name = typeof status === 'number' ? 'status.id' : 'status.name';
-  agent.facts = { ...agent.facts, [name]: status, 'status.minutes': 0, 'status.setBy': 'router' };
-  agent.givenAt['status.minutes'] = t;
-  agent.version++;
+  give(agent, { [name]: status, 'status.minutes': 0, 'status.setBy': 'router' }, t);
 }
 
 /**
