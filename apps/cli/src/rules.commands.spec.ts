@@ -70,7 +70,9 @@ describe('the rules CLI on a broken copy', () => {
     const report = output.lines.join('\n');
     expect(report).toContain('✗ an idle messaging agent goes away after 15 idle minutes held for 5 more');
     expect(report).toContain('expected: {"rule":"messaging-idle-away","set_status":"away"}');
-    expect(report).toContain('✗ idleMinutes atLeastDuration "20m" (was 15)');
+    // Where the rule stood and what it saw: at +5m it only starts matching, and waits for its `for`.
+    expect(report).toContain('rule messaging-idle-away (waiting for its for since 2026-11-23T09:05:00.000Z');
+    expect(report).toContain('✓ idleMinutes atLeastDuration "20m" (was 20)');
   });
 
   it('test refuses to run scenarios against an invalid set', async () => {
