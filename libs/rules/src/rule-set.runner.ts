@@ -194,8 +194,9 @@ export class RuleSetRunner {
       const target = actionTarget(evaluation.rule.then, null);
       byTarget.set(target, [...(byTarget.get(target) ?? []), evaluation]);
     }
+    // A change whose rules are all gone is still planned: it is put back.
     for (const target of planner.targetsWithChanges())
-      if (target.startsWith('capacity:') && !byTarget.has(target)) byTarget.set(target, []);
+      if (!target.startsWith('agent:') && !byTarget.has(target)) byTarget.set(target, []);
     return byTarget;
   }
 

@@ -215,10 +215,12 @@ export class EvaluationPass {
         });
         const decided = await runner.decide(state, evaluations, now, deps);
         if (decided.length === 0) continue;
+        // The outcome is known now (a write answered): explaining it is not part of its latency.
+        const decidedAt = this.deps.now();
         // The reference engine explains this agent once, and only when a decision is recorded.
         const explained = await runner.evaluator.evaluateAgent(state.agent!, facts, now);
         for (const decision of decided) {
-          const record = this.record(decision, runner, explained, trigger, agentId);
+          const record = this.record(decision, runner, explained, trigger, decidedAt, agentId);
           all.push(record);
           // A write's outcome is committed as soon as Zendesk has answered: a crash later in the
           // pass cannot leave a change in Zendesk without its row. The rest commit with the pass.
@@ -256,9 +258,10 @@ export class EvaluationPass {
     for (const [target, targetEvaluations] of runner.accountTargets(evaluations, this.planner)) {
       if (this.stopping) break;
       const decided = await runner.decide(this.capacityTarget(target), targetEvaluations, now, deps);
+      const decidedAt = this.deps.now();
       for (const decision of decided) {
         explained ??= runner.evaluator.evaluateAccount(facts, now);
-        records.push(this.record(decision, runner, await explained, trigger, null, facts));
+        records.push(this.record(decision, runner, await explained, trigger, decidedAt, null, facts));
       }
     }
     await this.commit(records, {});
@@ -270,6 +273,7 @@ export class EvaluationPass {
     runner: RuleSetRunner,
     explained: readonly RuleEvaluation[],
     trigger: Trigger,
+    decidedAt: number,
     agentId: number | null,
     accountFactValues?: Facts,
   ): DecisionRecord {
@@ -281,7 +285,7 @@ export class EvaluationPass {
       null;
     const facts = explanation || !accountFactValues ? usedFacts(explanation) : plainFacts(accountFactValues);
     return {
-      time: this.deps.now(),
+      time: decidedAt,
       target: decision.target,
       agentId,
       rule: decision.ruleName || 'baseline',
@@ -292,7 +296,7 @@ export class EvaluationPass {
       outcome: decision.outcome,
       reason: decision.reason,
       until: decision.until,
-      latencyMs: this.deps.now() - trigger.at,
+      latencyMs: decidedAt - trigger.at,
     };
   }
 
