@@ -8,13 +8,13 @@ const HELD = 'held:';
  * One memory lives as long as the process: a rule reload does not make held decisions news again.
  */
 export class DecisionMemory {
-  private readonly last = new Map<string, string>();
+  /** By target, then by rule: a pass over a target with nothing remembered costs one lookup. */
+  private readonly last = new Map<string, Map<string, string>>();
 
   /** True (and remembered) when `signature` is news for this target and rule. */
   isNews(target: string, rule: string, signature: string): boolean {
-    const key = `${target}|${rule}`;
-    if (this.last.get(key) === signature) return false;
-    this.last.set(key, signature);
+    if (this.recorded(target, rule, signature)) return false;
+    this.remember(target, rule, signature);
     return true;
   }
 
@@ -23,32 +23,40 @@ export class DecisionMemory {
    * by several limits in turn is recorded once per limit, not each time the first one changes.
    */
   isNewHold(target: string, rule: string, kind: string): boolean {
-    const key = `${target}|${rule}`;
-    const last = this.last.get(key);
+    const last = this.last.get(target)?.get(rule);
     const kinds = last?.startsWith(HELD) ? last.slice(HELD.length).split(',') : [];
     if (kinds.includes(kind)) return false;
-    this.last.set(key, HELD + [...kinds, kind].join(','));
+    this.remember(target, rule, HELD + [...kinds, kind].join(','));
     return true;
   }
 
   /** Whether `signature` is what was last recorded for this target and rule. */
   recorded(target: string, rule: string, signature: string): boolean {
-    return this.last.get(`${target}|${rule}`) === signature;
+    return this.last.get(target)?.get(rule) === signature;
   }
 
   /** Forgets one rule for one target: its next decision is news. */
   forgetRule(target: string, rule: string): void {
-    this.last.delete(`${target}|${rule}`);
+    const rules = this.last.get(target);
+    if (!rules?.delete(rule)) return;
+    if (rules.size === 0) this.last.delete(target);
   }
 
   /** Forgets a target (an agent that left). */
   forgetTarget(target: string): void {
-    const prefix = `${target}|`;
-    for (const key of this.last.keys()) if (key.startsWith(prefix)) this.last.delete(key);
+    this.last.delete(target);
   }
 
   /** How many target and rule pairs it remembers (it stays bounded by what matches now). */
   get size(): number {
-    return this.last.size;
+    let size = 0;
+    for (const rules of this.last.values()) size += rules.size;
+    return size;
+  }
+
+  private remember(target: string, rule: string, signature: string): void {
+    let rules = this.last.get(target);
+    if (!rules) this.last.set(target, (rules = new Map()));
+    rules.set(rule, signature);
   }
 }
