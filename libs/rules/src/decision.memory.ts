@@ -56,7 +56,7 @@ export class DecisionMemory {
 
   private remember(target: string, rule: string, signature: string): void {
     let rules = this.last.get(target);
-    if (!rules) this.last.set(target, (rules = new Map()));
+    if (!rules) this.last.set(target, (rules = new Map<string, string>()));
     rules.set(rule, signature);
   }
 }
