@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
+import { isSeq } from 'yaml';
 import {
   AGENT_CHANNELS,
   CAPACITY_CHANNELS,
@@ -22,7 +22,6 @@ import {
   type RuleAction,
   type RuleScope,
   type RuleSet,
-  type SourcePosition,
 } from './rule-set.model';
 import {
   isTimeZone,
@@ -33,6 +32,7 @@ import {
   type WeeklyWindow,
 } from './time';
 import { comparisonProblem, emptyWindowProblem, outOfRangeProblem } from './value-range';
+import { YamlDocument, type YamlNode } from './yaml.document';
 
 /** One rule file: its path (as reported in problems) and its text. */
 export interface RuleFile {
@@ -59,88 +59,6 @@ const RULE_KEYS = [
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ROOT = 'the file';
 
-/** A YAML node with the file it came from, so any problem can say where it is. */
-class At {
-  constructor(
-    readonly node: Node | null,
-    readonly file: ParsedFile,
-    readonly label: string,
-  ) {}
-
-  position(): SourcePosition {
-    return this.file.position(this.node);
-  }
-
-  problem(message: string): void {
-    this.file.problems.push({ ...this.position(), message });
-  }
-
-  get value(): unknown {
-    return this.node === null ? undefined : (this.node.toJSON() as unknown);
-  }
-
-  isMap(): boolean {
-    return isMap(this.node);
-  }
-
-  /** The entries of a map, after reporting keys that are not in `known`. */
-  entries(known?: readonly string[]): Map<string, At> {
-    const out = new Map<string, At>();
-    if (!isMap(this.node)) return out;
-    for (const pair of this.node.items as Array<Pair<Node, Node | null>>) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const keyAt = new At(pair.key, this.file, key);
-      if (known && !known.includes(key)) {
-        const guess = didYouMean(key, known);
-        keyAt.problem(`unknown key "${key}" in ${this.label}${guess ? ` (did you mean "${guess}"?)` : ''}`);
-        continue;
-      }
-      out.set(
-        key,
-        new At(pair.value ?? pair.key, this.file, this.label === ROOT ? key : `${this.label}.${key}`),
-      );
-    }
-    return out;
-  }
-
-  items(): At[] {
-    if (!isSeq(this.node)) return [];
-    return this.node.items.map((item, i) => new At(item as Node, this.file, `${this.label}[${i}]`));
-  }
-}
-
-class ParsedFile {
-  readonly problems: RuleSetProblem[] = [];
-  private readonly lines = new LineCounter();
-  readonly root: At;
-
-  constructor(
-    readonly path: string,
-    text: string,
-  ) {
-    const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: true, uniqueKeys: true });
-    // Later syntax errors are mostly echoes of the first; report the first, where to start fixing.
-    const first = doc.errors[0];
-    if (first) {
-      const at = first.linePos?.[0];
-      const message = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      this.problems.push({
-        file: path,
-        line: at?.line ?? 1,
-        column: at?.col ?? 1,
-        message: `YAML: ${message}`,
-      });
-    }
-    this.root = new At(doc.errors.length > 0 ? null : doc.contents, this, ROOT);
-  }
-
-  position(node: Node | null): SourcePosition {
-    const offset = node?.range?.[0] ?? 0;
-    const pos = this.lines.linePos(offset);
-    return { file: this.path, line: pos.line, column: pos.col };
-  }
-}
-
 /** What rule validation needs to know about the whole set. */
 interface Context {
   calendars: ReadonlySet<string>;
@@ -154,11 +72,11 @@ interface Context {
 export function parseRuleSet(files: readonly RuleFile[]): RuleSet {
   const parsed = [...files]
     .sort((a, b) => a.path.localeCompare(b.path))
-    .map((f) => new ParsedFile(f.path, f.text));
-  let timeZone: { value: string; at: At } | null = null;
-  const calendars = new Map<string, { calendar: Calendar; at: At }>();
+    .map((f) => new YamlDocument(f.path, f.text, ROOT));
+  let timeZone: { value: string; at: YamlNode } | null = null;
+  const calendars = new Map<string, { calendar: Calendar; at: YamlNode }>();
   const customStatuses = new Set<string>();
-  const ruleNodes: At[] = [];
+  const ruleNodes: YamlNode[] = [];
 
   for (const file of parsed) {
     if (file.root.node === null) continue;
@@ -249,8 +167,8 @@ export function revisionOf(files: readonly RuleFile[]): string {
   return hash.digest('hex').slice(0, 12);
 }
 
-function readCalendar(name: string, at: At): Calendar | null {
-  const before = at.file.problems.length;
+function readCalendar(name: string, at: YamlNode): Calendar | null {
+  const before = at.doc.problems.length;
   if (!NAME.test(name)) at.problem(`calendar name "${name}" may only use letters, digits, "-", "_" and "."`);
   if (!at.isMap()) {
     at.problem(`calendar "${name}" must have "weekly" windows and optional "holidays"`);
@@ -290,10 +208,10 @@ function readCalendar(name: string, at: At): Calendar | null {
     if (/^\d{4}-\d\d-\d\d$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`))) holidays.add(text);
     else day.problem(`holiday ${JSON.stringify(day.value)} must be a date such as "2026-12-25"`);
   }
-  return at.file.problems.length === before ? { name, weekly, holidays } : null;
+  return at.doc.problems.length === before ? { name, weekly, holidays } : null;
 }
 
-function clock(at: At | undefined, parent: At, key: string): number | null {
+function clock(at: YamlNode | undefined, parent: YamlNode, key: string): number | null {
   if (!at) {
     parent.problem(`${key} is required (a local time such as "08:00")`);
     return null;
@@ -304,8 +222,8 @@ function clock(at: At | undefined, parent: At, key: string): number | null {
   return minutes;
 }
 
-function readRule(at: At, context: Context): Rule | null {
-  const before = at.file.problems.length;
+function readRule(at: YamlNode, context: Context): Rule | null {
+  const before = at.doc.problems.length;
   if (!at.isMap()) {
     at.problem('a rule must be a mapping with at least name, when and then');
     return null;
@@ -368,7 +286,7 @@ function readRule(at: At, context: Context): Rule | null {
   if (!whenAt) at.problem(`${label} needs "when": a condition such as {all: [...]}`);
   const when = whenAt ? readCondition(whenAt, context, kind) : null;
 
-  if (at.file.problems.length > before || !then || !when) return null;
+  if (at.doc.problems.length > before || !then || !when) return null;
   return {
     name,
     description,
@@ -387,7 +305,7 @@ function readRule(at: At, context: Context): Rule | null {
   };
 }
 
-function optional(at: At | undefined, type: 'string' | 'boolean', fallback: unknown): unknown {
+function optional(at: YamlNode | undefined, type: 'string' | 'boolean', fallback: unknown): unknown {
   if (!at) return fallback;
   if (typeof at.value !== type) {
     at.problem(
@@ -398,7 +316,7 @@ function optional(at: At | undefined, type: 'string' | 'boolean', fallback: unkn
   return at.value;
 }
 
-function duration(at: At | undefined, key: string): number {
+function duration(at: YamlNode | undefined, key: string): number {
   if (!at) return 0;
   const ms = typeof at.value === 'string' ? parseDuration(at.value) : null;
   if (ms === null) {
@@ -410,7 +328,7 @@ function duration(at: At | undefined, key: string): number {
   return ms;
 }
 
-function readScope(at: At): RuleScope {
+function readScope(at: YamlNode): RuleScope {
   const fields = at.entries(['groups', 'agents', 'exclude']);
   const exclude = fields.get('exclude')?.entries(['groups', 'agents']);
   return {
@@ -421,7 +339,7 @@ function readScope(at: At): RuleScope {
   };
 }
 
-function ids(at: At | undefined): number[] {
+function ids(at: YamlNode | undefined): number[] {
   if (!at) return [];
   const value = at.value;
   if (
@@ -436,20 +354,20 @@ function ids(at: At | undefined): number[] {
   return value as number[];
 }
 
-function readAction(at: At, context: Context): RuleAction | null {
+function readAction(at: YamlNode, context: Context): RuleAction | null {
   const fields = at.entries(ACTION_TYPES);
   const [entry, ...more] = [...fields];
   if (!entry || more.length > 0) {
     at.problem(`then must have exactly one of ${actionTypeList()}`);
     return null;
   }
-  const [type, node] = entry as [ActionType, At];
+  const [type, node] = entry as [ActionType, YamlNode];
   return ACTIONS[type].parse(node, context);
 }
 
 const FACT_NAMES = [...FACTS.map((f) => f.name)];
 
-function readCondition(at: At, context: Context, scope: FactScope): Condition | null {
+function readCondition(at: YamlNode, context: Context, scope: FactScope): Condition | null {
   if (!at.isMap()) {
     at.problem(
       'a condition must be a mapping: {all: [...]}, {any: [...]}, {not: {...}} or {fact, operator, value}',
@@ -480,8 +398,8 @@ function readCondition(at: At, context: Context, scope: FactScope): Condition | 
   return readFactCondition(at, context, scope);
 }
 
-function readFactCondition(at: At, context: Context, scope: FactScope): Condition | null {
-  const before = at.file.problems.length;
+function readFactCondition(at: YamlNode, context: Context, scope: FactScope): Condition | null {
+  const before = at.doc.problems.length;
   const fields = at.entries(['fact', 'operator', 'value', 'params']);
   const factAt = fields.get('fact');
   const operatorAt = fields.get('operator');
@@ -511,11 +429,11 @@ function readFactCondition(at: At, context: Context, scope: FactScope): Conditio
       checkValue(valueAt, fact, operator, context, scope);
     }
   }
-  if (at.file.problems.length > before || !fact || !operator) return null;
+  if (at.doc.problems.length > before || !fact || !operator) return null;
   return { fact: fact.name, operator: operator.name, value: valueAt.value, ...(params ? { params } : {}) };
 }
 
-function knownFact(at: At, context: Context, scope: FactScope): FactDefinition | null {
+function knownFact(at: YamlNode, context: Context, scope: FactScope): FactDefinition | null {
   const name = at.value;
   if (typeof name !== 'string') {
     at.problem(`fact must be a fact name (got ${JSON.stringify(name)})`);
@@ -550,9 +468,9 @@ function knownFact(at: At, context: Context, scope: FactScope): FactDefinition |
 }
 
 function readParams(
-  at: At | undefined,
+  at: YamlNode | undefined,
   fact: FactDefinition | null,
-  condition: At,
+  condition: YamlNode,
 ): Record<string, unknown> | null {
   if (!fact) return null;
   const wanted = fact.params ?? {};
@@ -586,7 +504,7 @@ function readParams(
 }
 
 function checkValue(
-  at: At,
+  at: YamlNode,
   fact: FactDefinition,
   operator: OperatorDefinition,
   context: Context,
@@ -650,7 +568,7 @@ function checkValue(
   }
 }
 
-function checkAllowed(at: At, fact: FactDefinition, value: unknown, context: Context): void {
+function checkAllowed(at: YamlNode, fact: FactDefinition, value: unknown, context: Context): void {
   if (fact.name === 'status.name' && typeof value === 'string' && !context.statuses.has(value)) {
     const guess = didYouMean(value, context.statuses);
     at.problem(

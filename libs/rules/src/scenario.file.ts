@@ -1,5 +1,4 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair } from 'yaml';
-import { didYouMean, RuleSetError, type RuleSetProblem } from './rule-set.errors';
+import { didYouMean, RuleSetError } from './rule-set.errors';
 import { DEFAULT_STATUSES, type Rule, type RuleSet, type SourcePosition } from './rule-set.model';
 import {
   ACTIONS,
@@ -11,6 +10,7 @@ import {
 import type { RuleAction } from './actions/action.types';
 import { givenFactProblem } from './fact-values';
 import { parseDuration } from './time';
+import { YamlDocument, type YamlNode } from './yaml.document';
 
 /** A scenario file, checked: everything the runner needs, times as ms after `start`. */
 export interface ScenarioSpec {
@@ -71,7 +71,7 @@ const START_EXAMPLE = '2026-11-23T09:00:00+01:00';
  * the whole file is valid.
  */
 export function readScenarioFile(ruleSet: RuleSet, file: string, text: string): ScenarioSpec {
-  const doc = new ScenarioDocument(file, text);
+  const doc = new YamlDocument(file, text, ROOT);
   const spec = readSpec(doc, new Context(ruleSet));
   if (doc.problems.length > 0 || !spec) {
     throw new RuleSetError([...doc.problems].sort((a, b) => a.line - b.line || a.column - b.column));
@@ -89,106 +89,6 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A YAML node with the document it came from, so any problem can say where it is. */
-class At {
-  constructor(
-    readonly node: Node | null,
-    readonly doc: ScenarioDocument,
-    readonly label: string,
-  ) {}
-
-  position(): SourcePosition {
-    return this.doc.position(this.node);
-  }
-
-  problem(message: string): void {
-    this.doc.problems.push({ ...this.position(), message });
-  }
-
-  get value(): unknown {
-    return this.node === null ? undefined : (this.node.toJSON() as unknown);
-  }
-
-  /** The text a scalar was written as (no quotes), whatever type YAML made of it. */
-  get source(): string | null {
-    if (!isScalar(this.node)) return null;
-    return typeof this.node.source === 'string' ? this.node.source : String(this.node.value);
-  }
-
-  isMap(): boolean {
-    return isMap(this.node);
-  }
-
-  isSeq(): boolean {
-    return isSeq(this.node);
-  }
-
-  /** Each key of a map with its value, both as nodes. */
-  pairs(): Array<{ name: string; key: At; value: At }> {
-    if (!isMap(this.node)) return [];
-    return (this.node.items as Array<Pair<Node, Node | null>>).map((pair) => {
-      const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      return {
-        name,
-        key: new At(pair.key, this.doc, name),
-        value: new At(pair.value ?? pair.key, this.doc, this.label === ROOT ? name : `${this.label}.${name}`),
-      };
-    });
-  }
-
-  /** The entries of a map, after reporting keys that are not in `known`. */
-  entries(known: readonly string[]): Map<string, At> {
-    const out = new Map<string, At>();
-    for (const { name, key, value } of this.pairs()) {
-      if (known.includes(name)) {
-        out.set(name, value);
-        continue;
-      }
-      const guess = didYouMean(name, known);
-      key.problem(`unknown key "${name}" in ${this.label}${guess ? ` (did you mean "${guess}"?)` : ''}`);
-    }
-    return out;
-  }
-
-  items(): At[] {
-    if (!isSeq(this.node)) return [];
-    return this.node.items.map((item, i) => new At(item as Node, this.doc, `${this.label}[${i}]`));
-  }
-}
-
-class ScenarioDocument {
-  readonly problems: RuleSetProblem[] = [];
-  private readonly lines = new LineCounter();
-  readonly root: At;
-  readonly valid: boolean;
-
-  constructor(
-    readonly path: string,
-    text: string,
-  ) {
-    const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: true, uniqueKeys: true });
-    // Later syntax errors are mostly echoes of the first; report the first, where to start fixing.
-    const first = doc.errors[0];
-    if (first) {
-      const at = first.linePos?.[0];
-      const message = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      this.problems.push({
-        file: path,
-        line: at?.line ?? 1,
-        column: at?.col ?? 1,
-        message: `YAML: ${message}`,
-      });
-    }
-    this.valid = doc.errors.length === 0;
-    this.root = new At(this.valid ? doc.contents : null, this, ROOT);
-  }
-
-  position(node: Node | null): SourcePosition {
-    const pos = this.lines.linePos(node?.range?.[0] ?? 0);
-    return { file: this.path, line: pos.line, column: pos.col };
-  }
-}
-
 /** What checking a scenario needs from the rule set, and what it learns on the way. */
 class Context {
   readonly rules: ReadonlyMap<string, Rule>;
@@ -200,7 +100,7 @@ class Context {
   /** When `agents:` itself is broken, names that refer to it are not reported again. */
   agentsUnreadable = false;
   /** The latest valid `at`, which decides how many steps the run takes. */
-  latest: { ms: number; at: At } | null = null;
+  latest: { ms: number; at: YamlNode } | null = null;
 
   constructor(ruleSet: RuleSet) {
     this.rules = new Map(ruleSet.rules.map((r) => [r.name, r]));
@@ -215,7 +115,7 @@ class Context {
   }
 
   /** An `at:` as ms after start, or null after reporting why it cannot be one. */
-  time(at: At | undefined, entry: At, what: string): number | null {
+  time(at: YamlNode | undefined, entry: YamlNode, what: string): number | null {
     if (!at) {
       entry.problem(`${what} needs at: a time after start such as "0m", "15m" or "1h30m"`);
       return null;
@@ -244,7 +144,7 @@ class Context {
   }
 
   /** The agent an `agent:` names, or null after reporting it. */
-  agent(at: At): string | null {
+  agent(at: YamlNode): string | null {
     const name = at.value;
     if (typeof name === 'string' && this.agents.has(name)) return name;
     if (this.agentsUnreadable) return null;
@@ -260,7 +160,7 @@ class Context {
   }
 }
 
-function readSpec(doc: ScenarioDocument, context: Context): ScenarioSpec | null {
+function readSpec(doc: YamlDocument, context: Context): ScenarioSpec | null {
   const root = doc.root;
   if (!doc.valid) return null;
   if (!root.isMap()) {
@@ -319,7 +219,7 @@ function readSpec(doc: ScenarioDocument, context: Context): ScenarioSpec | null 
   };
 }
 
-function readStart(at: At | undefined, root: At): number | null {
+function readStart(at: YamlNode | undefined, root: YamlNode): number | null {
   if (!at) {
     root.problem(`a scenario needs start: the instant it begins, such as ${START_EXAMPLE}`);
     return null;
@@ -347,7 +247,7 @@ function realDate(year: number, month: number, day: number): boolean {
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-function readStep(at: At | undefined, context: Context): void {
+function readStep(at: YamlNode | undefined, context: Context): void {
   if (!at) return;
   const ms = typeof at.value === 'string' ? parseDuration(at.value) : null;
   if (ms === null)
@@ -357,7 +257,10 @@ function readStep(at: At | undefined, context: Context): void {
   context.stepText = String(at.value);
 }
 
-function readAgents(at: At | undefined, context: Context): Map<string, { id: number; groups: number[] }> {
+function readAgents(
+  at: YamlNode | undefined,
+  context: Context,
+): Map<string, { id: number; groups: number[] }> {
   const agents = new Map<string, { id: number; groups: number[] }>();
   if (!at) return agents;
   if (!at.isMap()) {
@@ -394,7 +297,7 @@ function isId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
-function readSafety(at: At | undefined): Safety {
+function readSafety(at: YamlNode | undefined): Safety {
   const safety = { ...DEFAULT_SAFETY };
   if (!at) return safety;
   if (!at.isMap()) {
@@ -430,7 +333,7 @@ function readSafety(at: At | undefined): Safety {
   return safety;
 }
 
-function readEvent(at: At, context: Context): ScenarioEvent | null {
+function readEvent(at: YamlNode, context: Context): ScenarioEvent | null {
   if (!at.isMap()) {
     at.problem(
       'a timeline entry must be a mapping: { at, agent, facts }, { at, account: {...} } or { at, paused }',
@@ -477,7 +380,11 @@ function readEvent(at: At, context: Context): ScenarioEvent | null {
   }
 }
 
-function readFacts(at: At, scope: 'agent' | 'account', context: Context): Record<string, unknown> | null {
+function readFacts(
+  at: YamlNode,
+  scope: 'agent' | 'account',
+  context: Context,
+): Record<string, unknown> | null {
   if (!at.isMap()) {
     at.problem(
       scope === 'agent'
@@ -495,7 +402,7 @@ function readFacts(at: At, scope: 'agent' | 'account', context: Context): Record
   return facts;
 }
 
-function readExpectation(at: At, context: Context): ScenarioExpectation | null {
+function readExpectation(at: YamlNode, context: Context): ScenarioExpectation | null {
   if (!at.isMap()) {
     at.problem('an expectation must be a mapping: { at, agent, actions } or { at, account: true, actions }');
     return null;
@@ -537,7 +444,11 @@ function readExpectation(at: At, context: Context): ScenarioExpectation | null {
 }
 
 /** One expected action as canonical JSON, in the shape the runner describes decisions. */
-function readExpectedAction(at: At, target: 'agent' | 'account' | null, context: Context): string | null {
+function readExpectedAction(
+  at: YamlNode,
+  target: 'agent' | 'account' | null,
+  context: Context,
+): string | null {
   if (!at.isMap()) {
     at.problem(
       `an expected action must be a mapping: { rule, set_status }, { rule, set_capacity } (with shadow: true for shadow rules) or { revert: <capacity rule> } (got ${JSON.stringify(at.value)})`,
@@ -603,7 +514,7 @@ function readExpectedAction(at: At, target: 'agent' | 'account' | null, context:
  * true` (suppressed by a safety limit). `false` is what every other decision is: written or
  * not, it compares the same.
  */
-function recordedAs(fields: Map<string, At>): Record<string, true> {
+function recordedAs(fields: Map<string, YamlNode>): Record<string, true> {
   const flags: Record<string, true> = {};
   for (const key of ['shadow', 'held'] as const) {
     const flag = fields.get(key);
@@ -614,7 +525,7 @@ function recordedAs(fields: Map<string, At>): Record<string, true> {
   return flags;
 }
 
-function knownRule(at: At, context: Context): Rule | null {
+function knownRule(at: YamlNode, context: Context): Rule | null {
   const name = at.value;
   if (typeof name !== 'string') {
     at.problem(`rule must name a rule of the rule set (got ${JSON.stringify(name)})`);
