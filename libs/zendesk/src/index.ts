@@ -8,6 +8,7 @@ export {
 export { ZendeskModule } from './zendesk.module';
 export type { ZendeskAuth, ZendeskClientOptions } from './zendesk.options';
 export type { BreakerState, ZendeskClientEvent } from './zendesk.http';
+export type { DecodeDrop, DecodeDropKind } from './zendesk.decoder';
 export { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
 export type {
   AgentAvailability,

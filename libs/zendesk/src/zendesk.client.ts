@@ -1,6 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import axios from 'axios';
-import type { Observable } from 'rxjs';
+import { Subject, merge, type Observable } from 'rxjs';
 import { RateBudget, systemClock, type RequestPriority } from './rate-budget';
 import {
   decodeAssigneePage,
@@ -15,6 +15,7 @@ import {
   decodeWebhook,
   decodeWebhookPage,
   decodeWorkItemPage,
+  type DecodeDrop,
   type PageOf,
 } from './zendesk.decoder';
 import type {
@@ -74,8 +75,9 @@ const MAX_BULK_IDS = 100;
  */
 export class ZendeskClient implements OnApplicationShutdown {
   private readonly http: ZendeskHttp;
+  private readonly drops = new Subject<ZendeskClientEvent>();
 
-  /** Responses, failures, retries, 429s and breaker changes as they happen. */
+  /** Responses, failures, retries, 429s, breaker changes and decode drops as they happen. */
   readonly events$: Observable<ZendeskClientEvent>;
 
   constructor(options: ZendeskClientOptions) {
@@ -99,7 +101,7 @@ export class ZendeskClient implements OnApplicationShutdown {
       clock,
     });
     this.http = new ZendeskHttp(resolved, instance, budget, clock);
-    this.events$ = this.http.events$;
+    this.events$ = merge(this.http.events$, this.drops);
   }
 
   // ---- agent availability --------------------------------------------------------------------
@@ -143,11 +145,15 @@ export class ZendeskClient implements OnApplicationShutdown {
       'availability.show',
       options,
     );
-    const agent = decodeAvailability(answer.data);
+    const drops: DecodeDrop[] = [];
+    const agent = this.decoded('availability.show', decodeAvailability, answer.data, drops);
     if (options.allWorkItems) {
       for (const channel of agent.channels) {
         if (!channel.hasMoreWorkItems) continue;
-        channel.workItems = await this.allWorkItems(agentId, channel.name, channel.workItems, options);
+        // With a gap in the first page, read from the start rather than after its last item.
+        const gap = drops.some((d) => d.channel === channel.name);
+        const known = gap ? [] : channel.workItems;
+        channel.workItems = await this.allWorkItems(agentId, channel.name, known, options);
         channel.hasMoreWorkItems = false;
       }
     }
@@ -229,7 +235,7 @@ export class ZendeskClient implements OnApplicationShutdown {
 
   async listCapacityRules(options: CallOptions = {}): Promise<CapacityRule[]> {
     const answer = await this.read(CAPACITY_RULES, 'capacity_rules.list', options);
-    return decodeCapacityRules(answer.data);
+    return this.decoded('capacity_rules.list', decodeCapacityRules, answer.data);
   }
 
   async getCapacityRule(ruleId: string, options: CallOptions = {}): Promise<CapacityRule> {
@@ -389,9 +395,21 @@ export class ZendeskClient implements OnApplicationShutdown {
     });
   }
 
+  /** Decodes an answer and reports on `events$` what the decoder left out of it. */
+  private decoded<T>(
+    endpoint: string,
+    decode: (raw: unknown, drops: DecodeDrop[]) => T,
+    raw: unknown,
+    drops: DecodeDrop[] = [],
+  ): T {
+    const value = decode(raw, drops);
+    for (const drop of drops) this.drops.next({ type: 'decode_dropped', endpoint, drop });
+    return value;
+  }
+
   private async *pages<T>(
     first: Omit<ZendeskRequest, 'priority' | 'idempotent' | 'signal'>,
-    decode: (raw: unknown) => PageOf<T>,
+    decode: (raw: unknown, drops: DecodeDrop[]) => PageOf<T>,
     priority: RequestPriority,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<T[]> {
@@ -399,7 +417,7 @@ export class ZendeskClient implements OnApplicationShutdown {
     const seen = new Set<string>();
     while (request) {
       const answer = await this.http.send(request);
-      const page = decode(answer.data);
+      const page = this.decoded(first.endpoint, decode, answer.data);
       yield page.items;
       if (!page.next) break;
       // A cursor that points back at a page already read would loop forever.

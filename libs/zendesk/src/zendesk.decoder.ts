@@ -96,6 +96,89 @@ class Wire {
   }
 }
 
+/** What a tolerant decoder leaves out of a response instead of failing all of it. */
+export type DecodeDropKind =
+  /** An agent references a channel that `included` does not carry: the agent is kept without it. */
+  | 'missing_channel'
+  /** A channel references a work item that `included` does not carry: the channel is kept without it. */
+  | 'missing_work_item'
+  /** A resource in `included` does not decode: whatever references it is kept without it. */
+  | 'malformed_included'
+  /** An agent of a list page does not decode: it is left out of the page, never acted on. */
+  | 'malformed_agent'
+  /** A status of the status list does not decode: it is left out, so no rule can set it. */
+  | 'malformed_status'
+  /** A capacity rule of the list does not decode: it is left out, so no rule can change it. */
+  | 'malformed_capacity_rule';
+
+/** One thing a decoder left out of a response, and why. */
+export interface DecodeDrop {
+  kind: DecodeDropKind;
+  /** Where in the response, e.g. `body.data[3]` or `body.included[0].relationships.work_items.data[1]`. */
+  path: string;
+  /** The agent it belongs to, when that can be told. */
+  agentId: number | null;
+  /** The availability channel it belongs to, when that can be told. */
+  channel: string | null;
+  /** What was left out and why; names members and ids, never other values. */
+  reason: string;
+  /** `reason` without positions and ids: equal for every drop of the same kind of thing. */
+  pattern: string;
+}
+
+/** Collects the drops of one response; `attempt` turns a part that does not decode into one. */
+class DropSink {
+  constructor(readonly drops: DecodeDrop[]) {}
+
+  add(drop: DecodeDrop): void {
+    this.drops.push(drop);
+  }
+
+  /**
+   * Decodes one part with a sink of its own. When the part is INVALID_RESPONSE it becomes one
+   * drop of `kind` (and whatever it had dropped is forgotten with it); any other error is thrown.
+   */
+  attempt<T>(
+    kind: DecodeDropKind,
+    at: Wire,
+    owner: { agentId: number | null; channel: string | null },
+    decode: (sink: DropSink) => T,
+  ): T | null {
+    const own = new DropSink([]);
+    try {
+      const value = decode(own);
+      this.drops.push(...own.drops);
+      return value;
+    } catch (error) {
+      if (!(error instanceof ZendeskError) || error.code !== ZendeskErrorCode.INVALID_RESPONSE) throw error;
+      const reason = error.message.replace(/^Zendesk response: /, '');
+      this.add({ kind, path: at.path, ...owner, reason, pattern: reason.replace(/\[\d+\]/g, '[]') });
+      return null;
+    }
+  }
+}
+
+const NO_OWNER = { agentId: null, channel: null };
+
+/** The agent an availability resource or JSON:API id (`agent_availabilities|{agent_id}|…`) belongs to. */
+function agentIdIn(resource: Wire): number | null {
+  const value = resource.raw as { id?: unknown; attributes?: { agent_id?: unknown } } | null;
+  const candidates = [
+    value?.attributes?.agent_id,
+    /^agent_availabilities\|(\d+)/.exec(String(value?.id))?.[1],
+  ];
+  for (const candidate of candidates) {
+    const id = typeof candidate === 'string' && /^\d+$/.test(candidate) ? Number(candidate) : candidate;
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) return id;
+  }
+  return null;
+}
+
+/** The channel a JSON:API id such as `agent_availabilities|1|channels|talk|work_items|7` belongs to. */
+function channelIn(id: string): string | null {
+  return /\|channels\|([^|]+)/.exec(id)?.[1] ?? null;
+}
+
 const optString = (w: Wire | null): string | null => (w ? w.string() : null);
 const optDate = (w: Wire | null): Date | null => (w ? w.date() : null);
 const optInt = (w: Wire | null): number | null => (w ? w.int() : null);
@@ -119,20 +202,55 @@ function nextLink(body: Wire): string | null {
   return next.string();
 }
 
-/** JSON:API `included` resources by `type|id` — never by position. */
-function indexIncluded(body: Wire): Map<string, Wire> {
+/**
+ * JSON:API `included` resources by `type|id` — never by position. A resource without a usable
+ * `type` and `id` can never be referenced; it is dropped as malformed.
+ */
+function indexIncluded(body: Wire, sink: DropSink): Map<string, Wire> {
   const index = new Map<string, Wire>();
   for (const resource of body.optional('included')?.items() ?? []) {
-    index.set(`${resource.field('type').string()}|${resource.field('id').id()}`, resource);
+    const raw = resource.raw as { id?: unknown } | null;
+    const owner = { agentId: agentIdIn(resource), channel: channelIn(String(raw?.id)) };
+    const key = sink.attempt(
+      'malformed_included',
+      resource,
+      owner,
+      () => `${resource.field('type').string()}|${resource.field('id').id()}`,
+    );
+    if (key !== null) index.set(key, resource);
   }
   return index;
 }
 
-function resolve(index: Map<string, Wire>, ref: Wire, type: string): Wire {
+/** The referenced resource, or null (and a drop) when `included` does not carry it. */
+function resolve(
+  index: Map<string, Wire>,
+  ref: Wire,
+  type: 'channels' | 'work_items',
+  agentId: number,
+  sink: DropSink,
+): Wire | null {
   const id = ref.field('id').id();
   const resource = index.get(`${type}|${id}`);
-  if (!resource) throw ref.invalid(`a reference to a ${type} resource in included (missing: ${id})`);
-  return resource;
+  if (resource) return resource;
+  const shown = printable(id);
+  sink.add({
+    kind: type === 'channels' ? 'missing_channel' : 'missing_work_item',
+    path: ref.path,
+    agentId,
+    channel: channelIn(id),
+    reason: `references ${type} ${shown}, which included does not carry`,
+    // Numbers in the id are the agent's and the work item's; the rest names the kind of thing.
+    pattern: `references ${type} ${shown.replace(/(^|\|)\d+(?=\||$)/g, '$1*')}, which included does not carry`,
+  });
+  return null;
+}
+
+/** An id as reports print it: no control characters, at most 120 characters. */
+function printable(id: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = id.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return clean.length > 120 ? `${clean.slice(0, 120)}…` : clean;
 }
 
 /** The trailing segment of a JSON:API id such as `agent_availabilities|1|channels|support|work_items|48`. */
@@ -149,31 +267,46 @@ function workItem(resource: Wire): WorkItem {
   };
 }
 
-function channel(resource: Wire, index: Map<string, Wire>): AgentChannel {
+/**
+ * One channel with the work items `included` carries. A work item missing or malformed there is
+ * dropped and the channel reports more work items, so a caller reading all of them reads again.
+ */
+function channel(resource: Wire, index: Map<string, Wire>, agentId: number, sink: DropSink): AgentChannel {
   const attributes = resource.field('attributes');
+  const name = attributes.field('name').string();
   const workItems = resource.optional('relationships')?.optional('work_items');
   const refs = workItems?.optional('data')?.items() ?? [];
-  const items = refs.map((ref) => workItem(resolve(index, ref, 'work_items')));
+  const items = refs.flatMap((ref) => {
+    const item = resolve(index, ref, 'work_items', agentId, sink);
+    const decoded =
+      item && sink.attempt('malformed_included', item, { agentId, channel: name }, () => workItem(item));
+    return decoded ? [decoded] : [];
+  });
   const count = attributes.field('work_item_count').int();
   const hasMore = workItems?.optional('meta')?.optional('has_more')?.bool() ?? items.length < count;
   return {
-    name: attributes.field('name').string(),
+    name,
     status: optString(attributes.optional('status')),
     updatedAt: optDate(attributes.optional('updated_at')),
     workItemCount: count,
     maxCapacity: optInt(attributes.optional('max_capacity')),
     workItems: items,
-    hasMoreWorkItems: hasMore,
+    hasMoreWorkItems: hasMore || items.length < refs.length,
   };
 }
 
-function agentAvailability(resource: Wire, index: Map<string, Wire>): AgentAvailability {
+/**
+ * One agent. Its own members are strict (an id, status id or version that does not decode fails
+ * it); channels `included` lacks or cannot decode are dropped and the agent keeps the rest.
+ */
+function agentAvailability(resource: Wire, index: Map<string, Wire>, sink: DropSink): AgentAvailability {
   const attributes = resource.field('attributes');
   const status = attributes.optional('agent_status');
+  const agentId = attributes.field('agent_id').int();
   const channelRefs =
     resource.optional('relationships')?.optional('channels')?.optional('data')?.items() ?? [];
-  return {
-    agentId: attributes.field('agent_id').int(),
+  const agent: AgentAvailability = {
+    agentId,
     status: status
       ? {
           id: status.field('id').int(),
@@ -193,27 +326,52 @@ function agentAvailability(resource: Wire, index: Map<string, Wire>): AgentAvail
         ?.items()
         .map((s) => s.field('id').id()) ?? [],
     version: attributes.field('version').int(),
-    channels: channelRefs.map((ref) => channel(resolve(index, ref, 'channels'), index)),
+    channels: [],
   };
+  for (const ref of channelRefs) {
+    const found = resolve(index, ref, 'channels', agentId, sink);
+    if (!found) continue;
+    const owner = { agentId, channel: channelIn(ref.field('id').id()) };
+    const decoded = sink.attempt('malformed_included', found, owner, (own) =>
+      channel(found, index, agentId, own),
+    );
+    if (decoded) agent.channels.push(decoded);
+  }
+  return agent;
 }
 
-/** A page of `GET /agent_availabilities`. */
-export function decodeAvailabilityPage(raw: unknown): PageOf<AgentAvailability> {
+/**
+ * A page of `GET /agent_availabilities`. An agent that does not decode is left out of the page
+ * (one `malformed_agent` drop); the page and its other agents stand.
+ */
+export function decodeAvailabilityPage(raw: unknown, drops: DecodeDrop[] = []): PageOf<AgentAvailability> {
   const body = new Wire(raw, 'body');
-  const index = indexIncluded(body);
+  const sink = new DropSink(drops);
+  const index = indexIncluded(body, sink);
   return {
     items: body
       .field('data')
       .items()
-      .map((resource) => agentAvailability(resource, index)),
+      .flatMap((resource) => {
+        const owner = { agentId: agentIdIn(resource), channel: null };
+        const agent = sink.attempt('malformed_agent', resource, owner, (own) =>
+          agentAvailability(resource, index, own),
+        );
+        return agent ? [agent] : [];
+      }),
     next: nextLink(body),
   };
 }
 
-/** `GET /agent_availabilities/{id}` (and `/me`). */
-export function decodeAvailability(raw: unknown): AgentAvailability {
+/**
+ * `GET /agent_availabilities/{id}` (and `/me`): the resource in `data` beside `included`, or the
+ * bare resource as the object page shows it (S3 ex). An agent that does not decode fails the read.
+ */
+export function decodeAvailability(raw: unknown, drops: DecodeDrop[] = []): AgentAvailability {
   const body = new Wire(raw, 'body');
-  return agentAvailability(body.field('data'), indexIncluded(body));
+  const sink = new DropSink(drops);
+  const bare = body.optional('type')?.raw === 'agent_availabilities' && !body.optional('data');
+  return agentAvailability(bare ? body : body.field('data'), indexIncluded(body, sink), sink);
 }
 
 /** A page of a channel's work items (`…/channels/{channel}/relationships/work_items`). */
@@ -244,27 +402,38 @@ function unifiedStatus(resource: Wire, kind: 'default' | 'custom'): UnifiedStatu
   };
 }
 
-/** A page of `GET /agent_statuses`; accepts `default`/`custom`, `*_statuses` and `data` spellings (10.3). */
-export function decodeStatusPage(raw: unknown): PageOf<UnifiedStatus> {
+/**
+ * A page of `GET /agent_statuses`; accepts `default`/`custom`, `*_statuses` and `data` spellings
+ * (10.3). A status that does not decode is left out (`malformed_status`), so no rule can set it.
+ */
+export function decodeStatusPage(raw: unknown, drops: DecodeDrop[] = []): PageOf<UnifiedStatus> {
   const body = new Wire(raw, 'body');
+  const sink = new DropSink(drops);
   const defaults = body.optional('default') ?? body.optional('default_statuses');
   const customs = body.optional('custom') ?? body.optional('custom_statuses');
   const data = body.optional('data');
   if (!defaults && !customs && !data)
     throw body.field('default').invalid('an array of statuses (default/custom/data)');
+  const decode = (list: Wire | null, kindOf: (status: Wire) => 'default' | 'custom') =>
+    (list?.items() ?? []).flatMap((s) => {
+      const status = sink.attempt('malformed_status', s, NO_OWNER, () => unifiedStatus(s, kindOf(s)));
+      return status ? [status] : [];
+    });
   const items = [
-    ...(defaults?.items().map((s) => unifiedStatus(s, 'default')) ?? []),
-    ...(customs?.items().map((s) => unifiedStatus(s, 'custom')) ?? []),
-    ...(data
-      ?.items()
-      .map((s) => unifiedStatus(s, s.field('attributes').optional('channels') ? 'custom' : 'default')) ?? []),
+    ...decode(defaults, () => 'default'),
+    ...decode(customs, () => 'custom'),
+    ...decode(data, (s) => (s.field('attributes').optional('channels') ? 'custom' : 'default')),
   ];
   return { items, next: nextLink(body) };
 }
 
-/** The answer to `PUT /agent_statuses/agents/{id}`. */
+/**
+ * The answer to `PUT /agent_statuses/agents/{id}`: the Unified Agent Status object bare, as its
+ * page shows it (S19 ex), or wrapped in `data`. Its agent and status ids are checked.
+ */
 export function decodeStatusChange(raw: unknown): AgentStatusChange {
-  const attributes = new Wire(raw, 'body').field('data').field('attributes');
+  const body = new Wire(raw, 'body');
+  const attributes = (body.optional('data') ?? body).field('attributes');
   const status = attributes.field('agent_status');
   return {
     agentId: attributes.field('agent_id').int(),
@@ -315,13 +484,20 @@ function capacityRule(rule: Wire): CapacityRule {
   };
 }
 
-/** `GET /capacity/rules`: a bare array, or one wrapped in `data` or `capacity_rules` (9.2). */
-export function decodeCapacityRules(raw: unknown): CapacityRule[] {
+/**
+ * `GET /capacity/rules`: a bare array, or one wrapped in `data` or `capacity_rules` (9.2). A rule
+ * that does not decode is left out (`malformed_capacity_rule`), so no rule can change it.
+ */
+export function decodeCapacityRules(raw: unknown, drops: DecodeDrop[] = []): CapacityRule[] {
   const body = new Wire(raw, 'body');
+  const sink = new DropSink(drops);
   const list = Array.isArray(raw)
     ? body
     : (body.optional('data') ?? body.optional('capacity_rules') ?? body.field('data'));
-  return list.items().map(capacityRule);
+  return list.items().flatMap((r) => {
+    const rule = sink.attempt('malformed_capacity_rule', r, NO_OWNER, () => capacityRule(r));
+    return rule ? [rule] : [];
+  });
 }
 
 /** One capacity rule: bare, or wrapped in `data` / `capacity_rule`. */

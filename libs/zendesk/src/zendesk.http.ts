@@ -2,7 +2,7 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import CircuitBreaker from 'opossum';
 import { Subject, type Observable } from 'rxjs';
 import { type RateBudget, type BudgetClock, type RequestPriority } from './rate-budget';
-import { errorMessageOf } from './zendesk.decoder';
+import { errorMessageOf, type DecodeDrop } from './zendesk.decoder';
 import { ZendeskError, ZendeskErrorCode, codeForStatus } from './zendesk.errors';
 import type { ResolvedZendeskOptions } from './zendesk.options';
 
@@ -45,7 +45,9 @@ export type ZendeskClientEvent =
     }
   | { type: 'breaker'; state: BreakerState }
   | { type: 'rate_limited'; endpoint: string; retryAfterS: number }
-  | { type: 'retry'; endpoint: string; attempt: number; delayMs: number; code: ZendeskErrorCode };
+  | { type: 'retry'; endpoint: string; attempt: number; delayMs: number; code: ZendeskErrorCode }
+  /** A part of an answer the decoder left out instead of failing the call (see `DecodeDrop`). */
+  | { type: 'decode_dropped'; endpoint: string; drop: DecodeDrop };
 
 interface Answer {
   status: number;
