@@ -11,8 +11,9 @@ import { createRouterApp, listenAndSync } from './router.app';
 
 const logger = new Logger('Router');
 
+import { subscribeAtStart } from './sync/webhook.bootstrap';
 async function main(): Promise<void> {
-  const config = loadRouterConfig();
+  let config = loadRouterConfig();
   const port = config.http.port === 0 ? await freePort(config.http.host) : config.http.port;
   let zendesk: ZendeskClientOptions;
   const target = config.zendesk.target;
@@ -34,6 +35,14 @@ async function main(): Promise<void> {
       break;
   }
   const app = await createRouterApp(config, zendesk);
+      if (config.zendesk.webhookSecretSource === 'webhooks_api') {
+        // Not a Zendesk account (a simulator run on its own): the router subscribes itself.
+        const { config: subscribed, subscription } = await subscribeAtStart(config, zendesk, port);
+        config = subscribed;
+        logger.log(
+          `Webhook ${subscription.webhookId} ${subscription.created ? 'created' : 'updated'} through the Webhooks API: ${subscription.endpoint}`,
+        );
+      }
   await listenAndSync(app, port, config.http.host);
   const url = `http://${config.http.host}:${port}`;
   logger.log(

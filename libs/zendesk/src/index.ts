@@ -7,7 +7,7 @@ export {
 } from './zendesk.client';
 export { ZendeskModule } from './zendesk.module';
 export type { ZendeskAuth, ZendeskClientOptions } from './zendesk.options';
-export type { BreakerState, ZendeskClientEvent } from './zendesk.http';
+export type { BreakerState, ClockOffset, ZendeskClientEvent } from './zendesk.http';
 export type { DecodeDrop, DecodeDropKind } from './zendesk.decoder';
 export { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
 export type {

@@ -247,5 +247,133 @@ describe('RateBudget', () => {
   it('refuses nonsense options', () => {
     expect(() => new RateBudget({ requestsPerWindow: 0 })).toThrow(/requestsPerWindow/);
     expect(() => new RateBudget({ windowMs: -1 })).toThrow(/windowMs/);
+    expect(() => new RateBudget({ shares: { read: 1.5 } })).toThrow(/shares\.read must be in \(0, 1\]/);
+  });
+
+  describe('a share for one priority', () => {
+    it('holds reads to their share of the window, letting bulk reads and writes past them', async () => {
+      const budget = new RateBudget({ requestsPerWindow: 10, windowMs: 1_000, shares: { read: 0.5 }, clock });
+      const { grants, request } = recorder(budget, clock);
+      for (let i = 0; i < 8; i++) void request(`read${i}`, 'read');
+      void request('bulk', 'bulk');
+      void request('write', 'write');
+      await flush();
+      expect(grants.map((g) => g.label)).toEqual([
+        'read0',
+        'read1',
+        'read2',
+        'read3',
+        'read4',
+        'bulk',
+        'write',
+      ]);
+      expect(budget.queueLength('read')).toBe(3);
+      for (const grant of grants) grant.permit.done();
+      await clock.advance(999);
+      expect(grants).toHaveLength(7);
+      await clock.advance(1);
+      expect(grants.slice(7).map((g) => g.label)).toEqual(['read5', 'read6', 'read7']);
+    });
+  });
+
+  describe('following what Zendesk says the account has left', () => {
+    /** Grants one call of `priority`, reports `remaining` on it and finishes it. */
+    async function answered(budget: RateBudget, remaining: number, priority: RequestPriority = 'read') {
+      const permit = await budget.acquire(priority);
+      permit.observe({ remaining, limit: 100 });
+      permit.done();
+    }
+
+    it('stops reads at the reserve, one at a time before it, and lets writes use what is left', async () => {
+      const budget = new RateBudget({ requestsPerWindow: 180, windowMs: 60_000, clock });
+      await answered(budget, 12);
+      expect(budget.accountRemaining()).toBe(12);
+      const { grants, request } = recorder(budget, clock);
+      for (let i = 0; i < 5; i++) void request(`read${i}`);
+      await flush();
+      // 12 left is under a quarter of the limit: the next call waits for the previous answer.
+      expect(grants.map((g) => g.label)).toEqual(['read0']);
+      grants[0]!.permit.observe({ remaining: 11, limit: 100 });
+      grants[0]!.permit.done();
+      await flush();
+      expect(grants.map((g) => g.label)).toEqual(['read0', 'read1']);
+      grants[1]!.permit.observe({ remaining: 10, limit: 100 });
+      grants[1]!.permit.done();
+      await flush();
+      // 10 left is the reserve (10% of the limit): reads stop before Zendesk would refuse them.
+      expect(grants).toHaveLength(2);
+      expect(budget.queueLength('read')).toBe(3);
+      expect(budget.holdsForAccount()).toBe(1);
+      expect(budget.remaining()).toBe(10);
+      void request('write', 'write');
+      await flush();
+      expect(grants[2]!.label).toBe('write');
+      expect(budget.accountRemaining()).toBe(9);
+    });
+
+    it('after a window, sends one probe first when little was left, then follows its answer', async () => {
+      const budget = new RateBudget({ requestsPerWindow: 180, windowMs: 60_000, clock });
+      await answered(budget, 5);
+      const { grants, request } = recorder(budget, clock);
+      for (let i = 0; i < 4; i++) void request(`read${i}`);
+      await clock.advance(59_999);
+      expect(grants).toHaveLength(0);
+      await clock.advance(1);
+      expect(grants.map((g) => g.label)).toEqual(['read0']);
+      expect(budget.accountRemaining()).toBeNull();
+      grants[0]!.permit.observe({ remaining: 90, limit: 100 });
+      grants[0]!.permit.done();
+      await flush();
+      expect(grants).toHaveLength(4);
+    });
+
+    it('holds everything until the reset Zendesk gives with nothing left', async () => {
+      const budget = new RateBudget({ requestsPerWindow: 180, windowMs: 60_000, clock });
+      const permit = await budget.acquire('bulk');
+      permit.observe({ remaining: 0, resetMs: 5_000 });
+      permit.done();
+      const { grants, request } = recorder(budget, clock);
+      void request('write', 'write');
+      void request('read');
+      await clock.advance(4_999);
+      expect(grants).toHaveLength(0);
+      await clock.advance(1);
+      // The probe goes alone; an answer without the headers ends the account's hold.
+      expect(grants.map((g) => g.label)).toEqual(['write']);
+      grants[0]!.permit.observe(null);
+      grants[0]!.permit.done();
+      await flush();
+      expect(grants.map((g) => g.label)).toEqual(['write', 'read']);
+    });
+
+    it('goes one at a time when the last answer is old, however much it said was left', async () => {
+      const budget = new RateBudget({ requestsPerWindow: 180, windowMs: 60_000, clock });
+      await answered(budget, 90);
+      await clock.advance(1_001);
+      const { grants, request } = recorder(budget, clock);
+      for (let i = 0; i < 3; i++) void request(`read${i}`);
+      await flush();
+      expect(grants).toHaveLength(1);
+      // A call that fails without an answer counts as used and lets the next one go.
+      grants[0]!.permit.done();
+      await flush();
+      expect(grants).toHaveLength(2);
+      grants[1]!.permit.observe({ remaining: 80, limit: 100 });
+      grants[1]!.permit.done();
+      await flush();
+      expect(grants).toHaveLength(3);
+      expect(budget.accountRemaining()).toBe(79);
+    });
+
+    it("ignores an older call's answer that comes after a newer one's", async () => {
+      const budget = new RateBudget({ requestsPerWindow: 180, windowMs: 60_000, clock });
+      const older = await budget.acquire('read');
+      const newer = await budget.acquire('read');
+      newer.observe({ remaining: 50, limit: 100 });
+      newer.done();
+      older.observe({ remaining: 51, limit: 100 });
+      older.done();
+      expect(budget.accountRemaining()).toBe(50);
+    });
   });
 });

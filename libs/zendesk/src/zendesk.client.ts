@@ -33,7 +33,13 @@ import type {
   WorkItem,
 } from './zendesk.domain';
 import { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
-import { ZendeskHttp, type BreakerState, type ZendeskClientEvent, type ZendeskRequest } from './zendesk.http';
+import {
+  ZendeskHttp,
+  type BreakerState,
+  type ClockOffset,
+  type ZendeskClientEvent,
+  type ZendeskRequest,
+} from './zendesk.http';
 import { authorizationHeader, resolveZendeskOptions, type ZendeskClientOptions } from './zendesk.options';
 
 /** Which agents `listAgentAvailabilities` returns (section 8.3); filters combine with AND. */
@@ -55,8 +61,14 @@ export interface CallOptions {
 
 /** How much of the rate budget is left and how much work waits for it. */
 export interface BudgetReport {
+  /** Calls that could go now, by our own window and by what Zendesk said the account has left. */
   remaining: number;
+  /** What Zendesk last said the account has left (`X-Rate-Limit-Remaining`), less our calls since. */
+  accountRemaining: number | null;
+  /** Times calls were held back because the account had little left (other integrations share it). */
+  accountHolds: number;
   queued: number;
+  queuedBy: Record<RequestPriority, number>;
   inFlight: number;
   pausedUntil: Date | null;
   breaker: BreakerState;
@@ -98,6 +110,7 @@ export class ZendeskClient implements OnApplicationShutdown {
       requestsPerWindow: resolved.requestsPerMinute,
       windowMs: resolved.budgetWindowMs,
       maxQueue: resolved.maxQueuedRequests,
+      shares: { read: resolved.readShare },
       clock,
     });
     this.http = new ZendeskHttp(resolved, instance, budget, clock);
@@ -343,13 +356,26 @@ export class ZendeskClient implements OnApplicationShutdown {
   /** Budget left, work waiting for it, and the breaker's state. */
   budget(): BudgetReport {
     const pausedUntil = this.http.budget.pausedUntil();
+    const budget = this.http.budget;
     return {
-      remaining: this.http.budget.remaining(),
-      queued: this.http.budget.queueLength(),
-      inFlight: this.http.budget.inFlight(),
+      remaining: budget.remaining(),
+      accountRemaining: budget.accountRemaining(),
+      accountHolds: budget.holdsForAccount(),
+      queued: budget.queueLength(),
+      queuedBy: {
+        write: budget.queueLength('write'),
+        read: budget.queueLength('read'),
+        bulk: budget.queueLength('bulk'),
+      },
+      inFlight: budget.inFlight(),
       pausedUntil: pausedUntil === null ? null : new Date(pausedUntil),
       breaker: this.http.breakerState(),
     };
+  }
+
+  /** Zendesk's clock minus ours, from the `Date` header of its last answer; null before one. */
+  clockOffset(): ClockOffset | null {
+    return this.http.zendeskClockOffset();
   }
 
   /** Stops the client: calls waiting for budget fail with UNAVAILABLE. */

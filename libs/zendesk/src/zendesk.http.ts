@@ -1,7 +1,13 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import CircuitBreaker from 'opossum';
 import { Subject, type Observable } from 'rxjs';
-import { type RateBudget, type BudgetClock, type RequestPriority } from './rate-budget';
+import {
+  type AccountBudgetReport,
+  type BudgetClock,
+  type BudgetPermit,
+  type RateBudget,
+  type RequestPriority,
+} from './rate-budget';
 import { errorMessageOf, type DecodeDrop } from './zendesk.decoder';
 import { ZendeskError, ZendeskErrorCode, codeForStatus } from './zendesk.errors';
 import type { ResolvedZendeskOptions } from './zendesk.options';
@@ -46,12 +52,21 @@ export type ZendeskClientEvent =
   | { type: 'breaker'; state: BreakerState }
   | { type: 'rate_limited'; endpoint: string; retryAfterS: number }
   | { type: 'retry'; endpoint: string; attempt: number; delayMs: number; code: ZendeskErrorCode }
+  /** Zendesk's clock (its `Date` header) minus ours; sent when it moves by a second or more. */
+  | { type: 'clock_offset'; offsetMs: number }
   /** A part of an answer the decoder left out instead of failing the call (see `DecodeDrop`). */
   | { type: 'decode_dropped'; endpoint: string; drop: DecodeDrop };
 
 interface Answer {
   status: number;
   data: unknown;
+}
+
+/** How far Zendesk's clock is from ours, from the `Date` header of its last answer that had one. */
+export interface ClockOffset {
+  /** Zendesk's time minus ours, in ms (positive: Zendesk is ahead); good to about a second. */
+  offsetMs: number;
+  observedAt: Date;
 }
 
 /**
@@ -61,10 +76,12 @@ interface Answer {
  * timeout that really cancels the request.
  */
 export class ZendeskHttp {
-  private readonly breaker: CircuitBreaker<[ZendeskRequest], Answer>;
+  private readonly breaker: CircuitBreaker<[ZendeskRequest, BudgetPermit], Answer>;
   private readonly events = new Subject<ZendeskClientEvent>();
   private readonly origin: string;
   private closed = false;
+  private clockOffset: ClockOffset | null = null;
+  private reportedOffsetMs: number | null = null;
 
   /** Everything the client does, as it happens. */
   readonly events$: Observable<ZendeskClientEvent> = this.events.asObservable();
@@ -76,23 +93,31 @@ export class ZendeskHttp {
     private readonly clock: BudgetClock,
   ) {
     this.origin = new URL(options.baseUrl).origin;
-    this.breaker = new CircuitBreaker((request: ZendeskRequest) => this.attempt(request), {
-      // Our own per-attempt timeout aborts the socket; opossum's would leave the request running.
-      timeout: false,
-      errorThresholdPercentage: options.breaker.errorThresholdPercentage,
-      volumeThreshold: options.breaker.volumeThreshold,
-      resetTimeout: options.breaker.resetTimeoutMs,
-      rollingCountTimeout: options.breaker.rollingWindowMs,
-      // A 4xx (429 included) is Zendesk working as designed, not Zendesk failing.
-      errorFilter: (error: unknown) =>
-        error instanceof ZendeskError &&
-        error.status !== undefined &&
-        error.status >= 400 &&
-        error.status < 500,
-    });
+    this.breaker = new CircuitBreaker(
+      (request: ZendeskRequest, permit: BudgetPermit) => this.attempt(request, permit),
+      {
+        // Our own per-attempt timeout aborts the socket; opossum's would leave the request running.
+        timeout: false,
+        errorThresholdPercentage: options.breaker.errorThresholdPercentage,
+        volumeThreshold: options.breaker.volumeThreshold,
+        resetTimeout: options.breaker.resetTimeoutMs,
+        rollingCountTimeout: options.breaker.rollingWindowMs,
+        // A 4xx (429 included) is Zendesk working as designed, not Zendesk failing.
+        errorFilter: (error: unknown) =>
+          error instanceof ZendeskError &&
+          error.status !== undefined &&
+          error.status >= 400 &&
+          error.status < 500,
+      },
+    );
     this.breaker.on('open', () => this.events.next({ type: 'breaker', state: 'open' }));
     this.breaker.on('halfOpen', () => this.events.next({ type: 'breaker', state: 'half_open' }));
     this.breaker.on('close', () => this.events.next({ type: 'breaker', state: 'closed' }));
+  }
+
+  /** Zendesk's clock minus ours, from its last answer with a `Date` header; null before one. */
+  zendeskClockOffset(): ClockOffset | null {
+    return this.clockOffset;
   }
 
   breakerState(): BreakerState {
@@ -160,7 +185,7 @@ export class ZendeskHttp {
     }
     const started = performance.now();
     try {
-      const answer = await this.breaker.fire(request);
+      const answer = await this.breaker.fire(request, permit);
       this.events.next({
         type: 'response',
         endpoint: request.endpoint,
@@ -194,12 +219,16 @@ export class ZendeskHttp {
     }
   }
 
-  /** Exactly one HTTP exchange, cancelled for real when it takes longer than the timeout. */
-  private async attempt(request: ZendeskRequest): Promise<Answer> {
+  /**
+   * Exactly one HTTP exchange, cancelled for real when it takes longer than the timeout. What the
+   * answer says about the account's budget goes to `permit`; its `Date`, to the clock offset.
+   */
+  private async attempt(request: ZendeskRequest, permit: BudgetPermit): Promise<Answer> {
     const timeout = new AbortController();
     const timer = this.clock.setTimer(() => timeout.abort(), this.options.timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout.signal]) : timeout.signal;
     let response: AxiosResponse<unknown>;
+    const sentAt = this.clock.now();
     try {
       response = await this.axios.request({
         method: request.method,
@@ -232,6 +261,12 @@ export class ZendeskHttp {
     } finally {
       this.clock.clearTimer(timer);
     }
+    this.noteClock(response.headers['date'], sentAt, this.clock.now());
+    permit.observe(
+      response.status === 429
+        ? { remaining: 0, resetMs: this.rateLimitWaitS(response) * 1000 }
+        : accountBudgetOf(response.headers),
+    );
     if (response.status >= 200 && response.status < 300)
       return { status: response.status, data: response.data };
     throw this.statusError(request, response);
@@ -240,7 +275,7 @@ export class ZendeskHttp {
   private statusError(request: ZendeskRequest, response: AxiosResponse<unknown>): ZendeskError {
     const retryAfterS = parseRetryAfter(response.headers['retry-after']);
     if (response.status === 429) {
-      const waitS = Math.min(retryAfterS ?? 60, this.options.maxRetryAfterS);
+      const waitS = this.rateLimitWaitS(response);
       this.budget.pauseUntil(this.clock.now() + waitS * 1000);
       this.events.next({ type: 'rate_limited', endpoint: request.endpoint, retryAfterS: waitS });
     }
@@ -251,6 +286,27 @@ export class ZendeskHttp {
       retryAfterS: retryAfterS ?? (response.status === 429 ? 60 : undefined),
       request: describe(request),
     });
+  }
+
+  /** Seconds a 429 asks us to wait: `Retry-After` (60 when missing), at most `maxRetryAfterS`. */
+  private rateLimitWaitS(response: AxiosResponse<unknown>): number {
+    return Math.min(parseRetryAfter(response.headers['retry-after']) ?? 60, this.options.maxRetryAfterS);
+  }
+
+  /**
+   * Takes Zendesk's clock from a `Date` header (whole seconds): the answer was made between
+   * sending and receiving, so the middle of that span, half a second into the header's second,
+   * is the best guess of the same moment on our clock.
+   */
+  private noteClock(header: unknown, sentAt: number, receivedAt: number): void {
+    const zendeskAt = typeof header === 'string' ? Date.parse(header) : NaN;
+    if (Number.isNaN(zendeskAt)) return;
+    const offsetMs = Math.round(zendeskAt + 500 - (sentAt + receivedAt) / 2);
+    this.clockOffset = { offsetMs, observedAt: new Date(receivedAt) };
+    if (this.reportedOffsetMs === null || Math.abs(offsetMs - this.reportedOffsetMs) >= 1_000) {
+      this.reportedOffsetMs = offsetMs;
+      this.events.next({ type: 'clock_offset', offsetMs });
+    }
   }
 
   /** Never sends credentials anywhere but the configured account. */
@@ -307,6 +363,27 @@ function describe(request: ZendeskRequest): string {
     // keep the raw value
   }
   return `${request.method} ${path}`;
+}
+
+/**
+ * What an answer says about the account's budget: `X-Rate-Limit-Remaining` (with `X-Rate-Limit`),
+ * or the `ratelimit-remaining` / `ratelimit-limit` / `ratelimit-reset` family some endpoints send
+ * (section 4); null when it carries neither.
+ */
+export function accountBudgetOf(headers: Readonly<Record<string, unknown>>): AccountBudgetReport | null {
+  const count = (name: string): number | undefined => {
+    const value = headers[name];
+    return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined;
+  };
+  const remaining = count('x-rate-limit-remaining') ?? count('ratelimit-remaining');
+  if (remaining === undefined) return null;
+  const limit = count('x-rate-limit') ?? count('ratelimit-limit');
+  const resetS = count('ratelimit-reset');
+  return {
+    remaining,
+    ...(limit === undefined ? {} : { limit }),
+    ...(resetS === undefined ? {} : { resetMs: resetS * 1000 }),
+  };
 }
 
 function parseRetryAfter(header: unknown): number | undefined {

@@ -17,6 +17,11 @@ export interface ZendeskClientOptions {
   budgetWindowMs?: number;
   /** Calls that may wait for budget at once before new ones are refused (default 10,000). */
   maxQueuedRequests?: number;
+  /**
+   * The share of the budget targeted reads (single agents, job polls) may hold, in (0, 1]
+   * (default 0.5), so full resyncs and writes always find room.
+   */
+  readShare?: number;
   /** Time limit of one HTTP attempt (default 10,000 ms). */
   timeoutMs?: number;
   retry?: {
@@ -53,6 +58,7 @@ export interface ResolvedZendeskOptions {
   requestsPerMinute: number;
   budgetWindowMs: number;
   maxQueuedRequests: number;
+  readShare: number;
   timeoutMs: number;
   retry: { maxAttempts: number; maxRateLimitedAttempts: number; baseDelayMs: number; maxDelayMs: number };
   breaker: {
@@ -104,6 +110,8 @@ export function resolveZendeskOptions(options: ZendeskClientOptions): ResolvedZe
   } else {
     problems.push('auth.type must be "api_token" or "oauth"');
   }
+  const readShare = options.readShare ?? 0.5;
+  if (!(readShare > 0 && readShare <= 1)) problems.push('readShare must be in (0, 1]');
   const percentage = options.breaker?.errorThresholdPercentage ?? 50;
   if (!(percentage > 0 && percentage <= 100))
     problems.push('breaker.errorThresholdPercentage must be in (0, 100]');
@@ -113,6 +121,7 @@ export function resolveZendeskOptions(options: ZendeskClientOptions): ResolvedZe
     requestsPerMinute: positive('requestsPerMinute', options.requestsPerMinute, 180),
     budgetWindowMs: positive('budgetWindowMs', options.budgetWindowMs, 60_000),
     maxQueuedRequests: positive('maxQueuedRequests', options.maxQueuedRequests, 10_000),
+    readShare,
     timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000),
     retry: {
       maxAttempts: positive('retry.maxAttempts', options.retry?.maxAttempts, 4),

@@ -21,6 +21,8 @@ export interface RouterConfig {
     readonly webhookSecretGenerated: boolean;
     readonly webhookMaxSkewS: number;
     readonly webhookMaxBodyBytes: number;
+    /** Where `webhookSecrets` come from; `webhooks_api`: the router subscribes itself at start. */
+    readonly webhookSecretSource: WebhookSecretSource;
   };
   readonly sync: {
     readonly resyncIntervalS: number;
@@ -38,6 +40,25 @@ export interface RouterConfig {
   readonly storage: { readonly dataDir: string; readonly rulesDir: string };
   /** pino level of the JSON logs: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
+}
+
+/**
+ * `environment`: ZENDESK_WEBHOOK_SECRET; `file`: stored by `npm run setup-webhook`; `generated`: made
+ * up for the embedded simulator; `webhooks_api`: read from the Webhooks API at start, after the
+ * router has created or updated its webhook (a server given by ZENDESK_BASE_URL that is not a
+ * Zendesk account, such as a simulator run on its own).
+ */
+export type WebhookSecretSource = 'environment' | 'file' | 'generated' | 'webhooks_api';
+
+/** Whether `baseUrl` is a real Zendesk account, which the router never changes unasked. */
+export function isZendeskAccountUrl(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname.toLowerCase();
+  return host === 'zendesk.com' || host.endsWith('.zendesk.com');
+}
+
+/** Whether `host` is a loopback address, so that the router's own address is reachable there. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** Where `npm run setup-webhook` stores the webhook signing secret, and the router finds it. */
@@ -60,7 +81,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * account configured the router runs against the embedded simulator and enforces; against a
  * real account it stays in shadow mode until `ENFORCE=on`.
  */
-export function loadRouterConfig(env: Env = process.env): RouterConfig {
+export function loadRouterConfig(env: Env = process.env, options: LoadOptions = {}): RouterConfig {
   const problems: string[] = [];
   const read = (key: string): string | undefined => {
     const value = env[key]?.trim();
@@ -78,6 +99,11 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
   };
   const bool = (key: string, fallback: boolean): boolean => {
     const raw = read(key)?.toLowerCase();
+/** `forWebhookSetup`: for `npm run setup-webhook`, which makes the secret a real account lacks. */
+export interface LoadOptions {
+  readonly forWebhookSetup?: boolean;
+}
+
     if (raw === undefined) return fallback;
     if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
     if (['0', 'false', 'off', 'no'].includes(raw)) return false;
@@ -147,15 +173,34 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
   const storedSecret = existsSync(webhookSecretPath(dataDir))
     ? readFileSync(webhookSecretPath(dataDir), 'utf8').trim()
     : '';
-  const secrets = (read('ZENDESK_WEBHOOK_SECRET') ?? storedSecret)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (external && secrets.length === 0)
+  const secretList = (raw: string) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const envSecrets = secretList(read('ZENDESK_WEBHOOK_SECRET') ?? '');
+  let secrets = envSecrets.length > 0 ? envSecrets : secretList(storedSecret);
+  let secretSource: WebhookSecretSource = envSecrets.length > 0 ? 'environment' : 'file';
+  if (!external) {
+    if (secrets.length === 0) {
+      secrets = [randomBytes(32).toString('base64')];
+      secretSource = 'generated';
+    }
+  } else if (envSecrets.length === 0 && !realAccount) {
+    // Not a Zendesk account (a simulator run on its own): the router subscribes itself at start
+    // and reads the secret then, since a stored one may belong to a webhook that is gone.
+    secretSource = 'webhooks_api';
+    if (!publicUrl && !isLoopbackHost(host))
+      problems.push(
+        `PUBLIC_URL: required with HOST=${host} (the address at which ${baseUrl ?? 'Zendesk'} reaches this router's webhook), or set ZENDESK_WEBHOOK_SECRET`,
+      );
+  } else if (secrets.length === 0 && !options.forWebhookSetup) {
+    // A real account is never changed unasked, and a secret it does not know would reject every
+    // delivery: the operator sets one up.
     problems.push(
       'ZENDESK_WEBHOOK_SECRET: required with a Zendesk account (the webhook signing secret; comma-separate two while rotating), or run npm run setup-webhook',
     );
-  const generatedSecret = secrets.length === 0;
+  }
   const apiTokenValue = secret('ROUTER_API_TOKEN', 16);
 
   const target: ZendeskTarget =
@@ -166,10 +211,13 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
         : { kind: 'url', baseUrl: baseUrl!, auth };
 
   const config: RouterConfig = {
+  const host = read('HOST') ?? '127.0.0.1';
+  const publicUrl = url('PUBLIC_URL');
+  const realAccount = Boolean(subdomain) || (baseUrl !== null && isZendeskAccountUrl(baseUrl));
     http: {
-      host: read('HOST') ?? '127.0.0.1',
+      host,
       port: int('PORT', 3000, 0, 65_535),
-      publicUrl: url('PUBLIC_URL'),
+      publicUrl,
     },
     api: {
       token: apiTokenValue ?? randomBytes(24).toString('base64url'),
@@ -178,8 +226,9 @@ export function loadRouterConfig(env: Env = process.env): RouterConfig {
     zendesk: {
       target,
       requestsPerMin: int('ZENDESK_REQUESTS_PER_MIN', 180, 1, 10_000),
-      webhookSecrets: generatedSecret ? [randomBytes(32).toString('base64')] : secrets,
-      webhookSecretGenerated: generatedSecret,
+      webhookSecrets: secrets,
+      webhookSecretGenerated: secretSource === 'generated',
+      webhookSecretSource: secretSource,
       webhookMaxSkewS: int('WEBHOOK_MAX_SKEW_S', 300, 1, 3_600),
       webhookMaxBodyBytes: int('WEBHOOK_MAX_BODY_BYTES', 1_048_576, 1_024, 16_777_216),
     },
