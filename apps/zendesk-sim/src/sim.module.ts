@@ -23,6 +23,7 @@ import { WebhookDeliveryLog } from './webhooks/webhook-delivery.log';
 import { WebhookDispatcher } from './webhooks/webhook.dispatcher';
 import { WebhookRegistry } from './webhooks/webhook.registry';
 import { WebhookSender } from './webhooks/webhook.sender';
+import { WebhookTester } from './webhooks/webhook.tester';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 /** The simulated Zendesk account: its APIs, webhooks, activity and control API. */
@@ -59,6 +60,7 @@ export class SimModule {
         WebhookDeliveryLog,
         WebhookSender,
         WebhookDispatcher,
+        WebhookTester,
       ],
     };
   }

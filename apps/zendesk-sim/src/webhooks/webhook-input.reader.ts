@@ -120,6 +120,14 @@ function readSubscriptions(webhook: Record<string, unknown>): AgentEventType[] |
   });
 }
 
+/** The `authentication` member of a test request (section 11.10), read like a webhook's. */
+export function readTestAuthentication(
+  input: BodyReader,
+  raw: Record<string, unknown>,
+): WebhookAuthentication | null | undefined {
+  return readAuthentication(input, raw);
+}
+
 function readAuthentication(
   input: BodyReader,
   webhook: Record<string, unknown>,

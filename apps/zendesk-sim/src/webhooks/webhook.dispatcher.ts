@@ -523,7 +523,7 @@ function retryAfterSeconds(raw: string | null): number | null {
 }
 
 /** The credential headers of section 11.6 for a webhook's `authentication`. */
-function authenticationHeaders(auth: WebhookAuthentication | null): Record<string, string> {
+export function authenticationHeaders(auth: WebhookAuthentication | null): Record<string, string> {
   if (!auth) return {};
   switch (auth.type) {
     case 'bearer_token':

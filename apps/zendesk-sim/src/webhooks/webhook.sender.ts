@@ -4,6 +4,8 @@ import https from 'node:https';
 
 /** One HTTP request to a webhook endpoint, fully prepared by the dispatcher. */
 export interface WebhookRequest {
+  /** POST unless said otherwise (only a test of a webhook may use another method). */
+  readonly method?: string;
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   /** Sent byte for byte: the signature covers exactly these bytes. */
@@ -11,7 +13,12 @@ export interface WebhookRequest {
   /** Real time allowed for the whole response. */
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
+  /** Keep the answer's headers and the start of its body (a test of a webhook reports them). */
+  readonly captureResponse?: boolean;
 }
+
+/** The most of a receiver's answer body that is kept when it is captured. */
+export const CAPTURED_BODY_BYTES = 64 * 1024;
 
 /** What came back: a status, or an error when no response arrived in time or at all. */
 export interface WebhookResponse {
@@ -21,6 +28,8 @@ export interface WebhookResponse {
   readonly error: string | null;
   readonly timedOut: boolean;
   readonly durationMs: number;
+  /** With `captureResponse`: the answer's headers and up to `CAPTURED_BODY_BYTES` of its body. */
+  readonly captured?: { readonly headers: Readonly<Record<string, string>>; readonly body: string };
 }
 
 /**
@@ -58,7 +67,7 @@ export class WebhookSender implements OnApplicationShutdown {
         finish({ status: null, retryAfter: null, error, timedOut });
 
       const req = client.request(url, {
-        method: 'POST',
+        method: request.method ?? 'POST',
         agent: this.agents[protocol],
         headers: { ...request.headers, 'Content-Length': String(request.body.length) },
         signal: request.signal,
@@ -70,10 +79,30 @@ export class WebhookSender implements OnApplicationShutdown {
       }, request.timeoutMs);
       req.on('response', (res) => {
         const retryAfter = res.headers['retry-after'] ?? null;
-        // The body is read to the end (and ignored) so the connection can be reused.
-        res.resume();
+        // The body is read to the end (and ignored unless captured) so the connection can be reused.
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (!request.captureResponse || kept >= CAPTURED_BODY_BYTES) return;
+          const part = chunk.subarray(0, CAPTURED_BODY_BYTES - kept);
+          chunks.push(part);
+          kept += part.length;
+        });
         res.on('end', () =>
-          finish({ status: res.statusCode ?? null, retryAfter, error: null, timedOut: false }),
+          finish({
+            status: res.statusCode ?? null,
+            retryAfter,
+            error: null,
+            timedOut: false,
+            ...(request.captureResponse
+              ? {
+                  captured: {
+                    headers: headerRecord(res.headers),
+                    body: Buffer.concat(chunks).toString('utf8'),
+                  },
+                }
+              : {}),
+          }),
         );
         res.on('error', (error) => fail(describe(error)));
       });
@@ -86,6 +115,14 @@ export class WebhookSender implements OnApplicationShutdown {
     this.agents['http:'].destroy();
     this.agents['https:'].destroy();
   }
+}
+
+function headerRecord(headers: http.IncomingHttpHeaders): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers)
+      .filter((entry): entry is [string, string | string[]] => entry[1] !== undefined)
+      .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
+  );
 }
 
 function describe(error: Error): string {

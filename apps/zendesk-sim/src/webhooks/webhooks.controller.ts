@@ -1,13 +1,33 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import { baseUrlOf } from '../api/query';
+import { SimClock } from '../clock/sim.clock';
+import { SIM_CONFIG, type SimConfig } from '../config/sim.config';
 import { AllowedFor } from '../http/allowed-for.guard';
 import { SimHttpError } from '../http/sim-http.error';
+import { WebhookDeliveryLog } from './webhook-delivery.log';
 import { readWebhookInput, readWebhookPatch } from './webhook-input.reader';
+import { invocationPage, invocationsOf, presentAttempt, readInvocationQuery } from './webhook-invocations';
 import { presentSigningSecret, presentWebhook } from './webhook.presenter';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookRegistry, type Webhook } from './webhook.registry';
+import { WebhookTester } from './webhook.tester';
 
 /**
- * The Webhooks API subset for event webhooks (sections 11.1 and 11.8), Admins only. Errors come
+ * The Webhooks API for event webhooks (sections 11.1, 11.8 and 11.10), Admins only. Errors come
  * out as `{"errors": [{code, title, detail}]}` through the exception filter.
  */
 @Controller('api/v2/webhooks')
@@ -15,6 +35,10 @@ export class WebhooksController {
   constructor(
     private readonly registry: WebhookRegistry,
     private readonly dispatcher: WebhookDispatcher,
+    private readonly deliveries: WebhookDeliveryLog,
+    private readonly tester: WebhookTester,
+    private readonly clock: SimClock,
+    @Inject(SIM_CONFIG) private readonly config: SimConfig,
   ) {}
 
   /** One page holds them all: an account has few webhooks (trial accounts at most 10). */
@@ -43,6 +67,17 @@ export class WebhooksController {
   @AllowedFor('admins')
   create(@Body() body: unknown) {
     return { webhook: presentWebhook(this.registry.create(readWebhookInput(body))) };
+  }
+
+  /**
+   * Sends one signed test request now (to `webhook_id`'s webhook, or to a webhook not created
+   * yet) and answers with what the receiver said; never retried, never an invocation.
+   */
+  @Post('test')
+  @HttpCode(200)
+  @AllowedFor('admins')
+  test(@Query('webhook_id') webhookId: string | undefined, @Body() body: unknown) {
+    return this.tester.test(webhookId, body, this.dispatcher.settings().responseTimeoutMs);
   }
 
   @Get(':id')
@@ -91,6 +126,30 @@ export class WebhooksController {
     const webhook = this.registry.rotateSecret(id);
     if (!webhook) throw notFound(id);
     return presentSigningSecret(webhook);
+  }
+
+  /** The last seven days of deliveries, one invocation per event, newest first by default. */
+  @Get(':id/invocations')
+  @AllowedFor('admins')
+  invocations(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() req: Request) {
+    this.webhook(id);
+    const all = invocationsOf(this.deliveries.list(), id, this.clock.now());
+    const self = new URL(req.originalUrl, baseUrlOf(req, this.config.publicUrl));
+    return invocationPage(all, readInvocationQuery(query), self);
+  }
+
+  @Get(':id/invocations/:invocationId/attempts')
+  @AllowedFor('admins')
+  attempts(@Param('id') id: string, @Param('invocationId') invocationId: string) {
+    this.webhook(id);
+    const invocation = invocationsOf(this.deliveries.list(), id, this.clock.now()).find(
+      (i) => i.id === invocationId,
+    );
+    if (!invocation)
+      throw SimHttpError.notFound(
+        `Invocation ${JSON.stringify(invocationId)} of webhook ${id} was not found`,
+      );
+    return { attempts: invocation.attempts.map(presentAttempt) };
   }
 
   private webhook(id: string): Webhook {
