@@ -95,4 +95,29 @@ describe('router configuration', () => {
       }),
     ).toEqual(['ZENDESK_SUBDOMAIN and ZENDESK_BASE_URL: give one, not both']);
   });
+
+  it('subscribes itself to a server that is not a Zendesk account, never to a real account', () => {
+    const sim = { ZENDESK_BASE_URL: 'http://127.0.0.1:4010', ZENDESK_OAUTH_TOKEN: 'sim-oauth-token' };
+    const config = loadRouterConfig({ ...sim, DATA_DIR: '/nonexistent' });
+    expect(config.zendesk).toMatchObject({
+      webhookSecretSource: 'webhooks_api',
+      webhookSecretGenerated: false,
+      webhookSecrets: [],
+    });
+    expect(
+      loadRouterConfig({ ...sim, ZENDESK_WEBHOOK_SECRET: 's3cret-value' }).zendesk.webhookSecretSource,
+    ).toBe('environment');
+    expect(problemsOf({ ...sim, HOST: '0.0.0.0' })).toEqual([
+      "PUBLIC_URL: required with HOST=0.0.0.0 (the address at which http://127.0.0.1:4010 reaches this router's webhook), or set ZENDESK_WEBHOOK_SECRET",
+    ]);
+    expect(problemsOf({ ...sim, HOST: '0.0.0.0', PUBLIC_URL: 'http://router:3000' })).toEqual([]);
+    const account = { ZENDESK_BASE_URL: 'https://acme.zendesk.com', ZENDESK_OAUTH_TOKEN: 'an-oauth-token' };
+    expect(problemsOf({ ...account, DATA_DIR: '/nonexistent' })).toEqual([
+      'ZENDESK_WEBHOOK_SECRET: required with a Zendesk account (the webhook signing secret; comma-separate two while rotating), or run npm run setup-webhook',
+    ]);
+    expect(
+      loadRouterConfig({ ...account, DATA_DIR: '/nonexistent' }, { forWebhookSetup: true }).zendesk
+        .webhookSecrets,
+    ).toEqual([]);
+  });
 });

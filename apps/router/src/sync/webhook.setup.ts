@@ -21,13 +21,13 @@ export const AGENT_EVENT_TYPES = [
 /**
  * Creates the router's webhook, or updates it when one with its name exists (so running this
  * twice never makes two), and stores the signing secret in `secretPath` (readable by the owner
- * only), where the router reads it at start.
+ * only), where the router reads it at start; returns it as well.
  */
 export async function setUpWebhook(
   client: ZendeskClient,
   endpoint: string,
   secretPath: string,
-): Promise<{ webhook: Webhook; created: boolean }> {
+): Promise<{ webhook: Webhook; created: boolean; secret: string }> {
   const input = {
     name: ROUTER_WEBHOOK_NAME,
     endpoint,
@@ -47,5 +47,5 @@ export async function setUpWebhook(
   await mkdir(dirname(secretPath), { recursive: true });
   await writeFile(secretPath, `${secret}\n`, { mode: 0o600 });
   await chmod(secretPath, 0o600);
-  return { webhook, created: !existing };
+  return { webhook, created: !existing, secret };
 }
