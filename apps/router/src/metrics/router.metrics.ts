@@ -22,6 +22,12 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
     labelNames: ['endpoint', 'status'],
     registers: [this.registry],
   });
+  private readonly decodeDrops = new Counter({
+    name: 'router_zendesk_decode_dropped_total',
+    help: 'Parts of Zendesk answers left out rather than failing the call, by endpoint and kind',
+    labelNames: ['endpoint', 'kind'],
+    registers: [this.registry],
+  });
   private readonly webhookLag = new Histogram({
     name: 'router_webhook_lag_seconds',
     help: 'From the event time in Zendesk to its arrival here',
@@ -77,6 +83,8 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
         this.apiCalls.inc({ endpoint: event.endpoint, status: String(event.status) });
       if (event.type === 'failure')
         this.apiCalls.inc({ endpoint: event.endpoint, status: String(event.status ?? 0) });
+      if (event.type === 'decode_dropped')
+        this.decodeDrops.inc({ endpoint: event.endpoint, kind: event.drop.kind });
     });
   }
 
