@@ -20,6 +20,7 @@ import { PipelineRunner } from './pipeline/pipeline.runner';
 import { RuleSetWatcher } from './rules/rule-set.watcher';
 import { AgentStateCache } from './sync/agent-state.cache';
 import { AgentSyncService } from './sync/agent-sync.service';
+import { DecodeDropLog } from './sync/decode-drop.log';
 import { WebhookIntake } from './sync/webhook.intake';
 
 /** The router: sync, evaluate, plan, apply, record. */
@@ -71,6 +72,7 @@ export class RouterModule {
         PauseSwitch,
         LiveEvents,
         RouterMetrics,
+        DecodeDropLog,
         PipelineRunner,
         RuleSetWatcher,
         AgentSyncService,
