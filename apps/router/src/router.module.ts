@@ -10,6 +10,7 @@ import { LiveEvents } from './api/live.events';
 import { MetricsController } from './api/metrics.controller';
 import { RouterApiController } from './api/router-api.controller';
 import { WebhookController } from './api/webhook.controller';
+import { AuditHealth } from './audit/audit.health';
 import { AuditStore } from './audit/audit.store';
 import { SqliteAuditStore } from './audit/sqlite/sqlite-audit.store';
 import type { RouterConfig } from './config/router.config';
@@ -55,6 +56,11 @@ export class RouterModule {
         {
           provide: AuditStore,
           useFactory: () => new SqliteAuditStore(join(config.storage.dataDir, 'audit.sqlite')),
+        },
+        {
+          provide: AuditHealth,
+          useFactory: (audit: AuditStore, metrics: RouterMetrics) => new AuditHealth(audit, metrics.registry),
+          inject: [AuditStore, RouterMetrics],
         },
         { provide: RuleSetLoader, useFactory: () => new RuleSetLoader(config.storage.rulesDir) },
         {

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/terminus';
 import { formatProblem } from '@app/rules';
 import { ZendeskClient } from '@app/zendesk';
-import { AuditStore } from '../audit/audit.store';
+import { AuditHealth } from '../audit/audit.health';
 import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
@@ -34,7 +34,7 @@ export class HealthController {
     private readonly rules: RuleSetWatcher,
     private readonly sync: AgentSyncService,
     private readonly client: ZendeskClient,
-    private readonly audit: AuditStore,
+    private readonly audit: AuditHealth,
   ) {}
 
   @Get()
@@ -78,10 +78,15 @@ export class HealthController {
       : this.indicator.check('zendesk').degraded(data);
   }
 
+  /** The store takes a probe write now; else why not, since when — and no write is sent meanwhile. */
   private async auditStore(): Promise<HealthIndicatorResult> {
-    const writable = await this.audit.writable();
-    return writable
-      ? this.indicator.check('audit').up({ writable })
-      : this.indicator.check('audit').down({ writable });
+    const status = await this.audit.check();
+    if (status.writable) return this.indicator.check('audit').up({ writable: true });
+    return this.indicator.check('audit').down({
+      writable: false,
+      reason: status.reason,
+      code: status.code,
+      since: new Date(status.since!).toISOString(),
+    });
   }
 }

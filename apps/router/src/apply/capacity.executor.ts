@@ -1,7 +1,16 @@
-import type { ActionExecutor, Applied, Inspection, SetCapacityAction, TargetState } from '@app/rules';
+import {
+  describeAction,
+  type ActionExecutor,
+  type Applied,
+  type Inspection,
+  type Rule,
+  type SetCapacityAction,
+  type TargetState,
+} from '@app/rules';
 import type { CapacityChannel, CapacityRule, ZendeskClient } from '@app/zendesk';
-import type { AuditStore } from '../audit/audit.store';
+import type { AuditStore, StateKeys } from '../audit/audit.store';
 import { failure } from './status.executor';
+import type { WriteJournal } from './write.journal';
 
 /** A capacity rule's capacities as they were before the router first changed them. */
 export type Baselines = Record<string, Partial<Record<CapacityChannel, number>>>;
@@ -10,6 +19,10 @@ export type Baselines = Record<string, Partial<Record<CapacityChannel, number>>>
 export interface CapacityExecutorDeps {
   client: ZendeskClient;
   audit: AuditStore;
+  /** Capacity writes are noted here before they are sent, like status writes. */
+  journal: WriteJournal;
+  revision: () => string;
+  now: () => number;
   capacityRules: () => readonly CapacityRule[];
   /** Told of a capacity rule as Zendesk returned it after a change, so the next pass sees it. */
   onChanged: (rule: CapacityRule) => void;
@@ -17,11 +30,14 @@ export interface CapacityExecutorDeps {
 
 /**
  * `set_capacity` against Zendesk. Before the first change to a capacity rule its values on the
- * changed channels are recorded durably (the baseline, by capacity rule name); putting the
- * change back writes the baseline and forgets it.
+ * changed channels are recorded durably (the baseline, by capacity rule name), with the change's
+ * journal entry; putting the change back writes the baseline and forgets it (the forgetting
+ * commits with the put-back's row). A write the journal cannot note is not sent.
  */
 export class CapacityExecutor implements ActionExecutor<'set_capacity'> {
   private baselines: Baselines = {};
+  /** The baselines changed in memory and not committed yet. */
+  private unsaved = false;
 
   constructor(private readonly deps: CapacityExecutorDeps) {}
 
@@ -50,17 +66,30 @@ export class CapacityExecutor implements ActionExecutor<'set_capacity'> {
       : { kind: 'needed', leavesOnline: false };
   }
 
-  async apply(_state: TargetState, action: SetCapacityAction): Promise<Applied> {
+  async apply(state: TargetState, action: SetCapacityAction, decidedBy: Rule): Promise<Applied> {
     const rule = this.rule(action.capacityRule)!;
-    if (this.baselines[rule.name] === undefined) {
-      const baseline = Object.fromEntries(
-        Object.keys(action.capacities).map((channel) => [
-          channel,
-          rule.capacities[channel as CapacityChannel],
-        ]),
-      );
-      await this.save({ ...this.baselines, [rule.name]: baseline });
-    }
+    const baselines =
+      this.baselines[rule.name] === undefined
+        ? {
+            ...this.baselines,
+            [rule.name]: Object.fromEntries(
+              Object.keys(action.capacities).map((channel) => [
+                channel,
+                rule.capacities[channel as CapacityChannel],
+              ]),
+            ),
+          }
+        : null;
+    const id = await this.begin(
+      state,
+      rule.name,
+      action.capacities,
+      decidedBy.name,
+      describeAction(action),
+      baselines ? { baselines } : {},
+    );
+    if (id === null) return null;
+    if (baselines) this.baselines = baselines;
     try {
       this.deps.onChanged(
         await this.deps.client.updateCapacityRule(
@@ -69,44 +98,85 @@ export class CapacityExecutor implements ActionExecutor<'set_capacity'> {
           { priority: 'write' },
         ),
       );
+      this.deps.journal.answered(id);
       return { ok: true, reason: `${rule.name} updated` };
     } catch (error) {
+      this.deps.journal.answered(id);
       return { ok: false, reason: failure(error) };
     }
   }
 
-  async revert(state: TargetState, _ruleName: string, shadow: boolean): Promise<Applied> {
+  async revert(state: TargetState, ruleName: string, shadow: boolean): Promise<Applied> {
     const name = state.target.slice('capacity:'.length);
     const baseline = this.baselines[name];
     if (shadow) return { ok: true, reason: `${name} would go back to its values from before the change` };
     if (!baseline) return { ok: true, reason: `no baseline is recorded for ${name}; nothing to put back` };
     const rule = this.rule(name);
     if (!rule) {
-      await this.save(without(this.baselines, name));
+      this.forget(name);
       return {
         ok: true,
         reason: `the capacity rule ${JSON.stringify(name)} no longer exists; its baseline is dropped`,
       };
     }
+    const id = await this.begin(state, name, baseline, ruleName || 'baseline', { revert: name });
+    if (id === null) return null;
     try {
       this.deps.onChanged(
         await this.deps.client.updateCapacityRule(rule.id, { capacities: baseline }, { priority: 'write' }),
       );
-      await this.save(without(this.baselines, name));
+      this.deps.journal.answered(id);
+      this.forget(name);
       return { ok: true, reason: `${name} restored to ${JSON.stringify(baseline)}` };
     } catch (error) {
+      this.deps.journal.answered(id);
       // The baseline stays: the next pass tries again.
       return { ok: false, reason: failure(error) };
     }
+  }
+
+  /** The baselines, when they changed since they were last committed: to commit with the pass. */
+  unsavedState(): Pick<StateKeys, 'baselines'> | Record<string, never> {
+    return this.unsaved ? { baselines: this.baselines } : {};
+  }
+
+  /** `baselines` (from `unsavedState`) are committed. */
+  saved(baselines: Baselines | undefined): void {
+    if (baselines === this.baselines) this.unsaved = false;
   }
 
   private rule(name: string): CapacityRule | undefined {
     return this.deps.capacityRules().find((r) => r.name === name);
   }
 
-  private async save(baselines: Baselines): Promise<void> {
-    await this.deps.audit.recordPass([], { baselines });
-    this.baselines = baselines;
+  /** Notes a capacity write in the journal; null when it must not be sent. */
+  private begin(
+    state: TargetState,
+    capacityRule: string,
+    capacities: Partial<Record<CapacityChannel, number>>,
+    rule: string,
+    action: Record<string, unknown>,
+    alsoState: Partial<StateKeys> = {},
+  ): Promise<number | null> {
+    return this.deps.journal.begin(
+      {
+        kind: 'capacity',
+        target: state.target,
+        capacityRule,
+        capacities,
+        rule,
+        revision: this.deps.revision(),
+        action,
+        sentAt: this.deps.now(),
+      },
+      alsoState,
+    );
+  }
+
+  /** Forgets a baseline in memory; the pass commits it. */
+  private forget(name: string): void {
+    this.baselines = without(this.baselines, name);
+    this.unsaved = true;
   }
 }
 

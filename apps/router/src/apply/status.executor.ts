@@ -1,4 +1,12 @@
-import type { ActionExecutor, Applied, Inspection, Rule, SetStatusAction, TargetState } from '@app/rules';
+import {
+  describeAction,
+  type ActionExecutor,
+  type Applied,
+  type Inspection,
+  type Rule,
+  type SetStatusAction,
+  type TargetState,
+} from '@app/rules';
 import { ZendeskError, type UnifiedStatus, type ZendeskClient } from '@app/zendesk';
 import type { AgentStateCache } from '../sync/agent-state.cache';
 import type { OwnWrites } from './own-writes';
@@ -20,7 +28,8 @@ export interface StatusExecutorDeps {
 /**
  * `set_status` against Zendesk: resolves the status by name or id in the account's list, sees
  * when the agent is already there or our write is still on its way, and sends the write — noted
- * durably in the journal first, so a crash cannot leave a write Zendesk took without its row.
+ * durably in the journal first, so a crash cannot leave a write Zendesk took without its row. A
+ * write the journal cannot note (the store fails) is not sent: the decision waits for the store.
  */
 export class StatusExecutor implements ActionExecutor<'set_status'> {
   constructor(private readonly deps: StatusExecutorDeps) {}
@@ -54,21 +63,28 @@ export class StatusExecutor implements ActionExecutor<'set_status'> {
     const agentId = state.agent!.id;
     const status = this.resolve(action.status)!;
     const { journal, client, ownWrites, now, cancel } = this.deps;
-    await journal.begin({
+    const id = await journal.begin({
+      kind: 'status',
+      target: state.target,
       agentId,
       statusId: status.id,
       statusName: status.name,
       rule: rule.name,
       revision: this.deps.revision(),
+      action: describeAction(action),
       sentAt: now(),
     });
+    // Not noted, not sent: nothing happened, and the rules decide again once the store works.
+    if (id === null) return null;
     try {
       await client.setAgentStatus(agentId, status.id, { priority: 'write', signal: cancel });
+      journal.answered(id);
       ownWrites.wrote(agentId, status.id, now());
       return { ok: true, reason: `set to ${status.name}` };
     } catch (error) {
       // Cancelled by a stop: whether Zendesk took it is settled from the journal at the next start.
       if (cancel.aborted) return null;
+      journal.answered(id);
       // Level-triggered: the next pass recomputes and tries again; nothing is queued.
       return { ok: false, reason: failure(error) };
     }

@@ -56,9 +56,9 @@ export interface StateKeys {
   baselines: Baselines;
   /** `PauseSwitch`: the global pause. */
   paused: boolean;
-  /** `WriteJournal`: status writes sent whose rows are not committed yet. */
+  /** `WriteJournal`: status and capacity writes noted before they were sent, whose rows are not committed yet. */
   openWrites: OpenWrite[];
-  /** The health check's probe write. */
+  /** The probe's last write that went through (epoch ms). */
   health: number;
 }
 
@@ -80,8 +80,12 @@ export abstract class AuditStore {
     query?: DecisionQuery,
   ): Promise<{ decisions: StoredDecision[]; nextBefore: number | null }>;
 
-  /** Whether a write goes through now (for the health check). */
-  abstract writable(): Promise<boolean>;
+  /**
+   * A small write that needs room, as the health check and a store that failed are tried with:
+   * resolves when it went through, rejects with the store's own error (disk full, read-only,
+   * locked, corrupted) when it did not.
+   */
+  abstract probe(): Promise<void>;
 
   abstract close(): Promise<void>;
 }

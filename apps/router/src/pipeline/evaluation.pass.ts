@@ -25,6 +25,8 @@ import { accountFacts, agentFacts } from './facts.builder';
 
 /** How long a stopping router lets a status write wait for budget or an answer before cancelling it. */
 const STOP_GRACE_MS = 5_000;
+/** Decisions without a write kept in memory while the audit store cannot take them (the newest). */
+const MAX_UNSAVED_RECORDS = 10_000;
 
 /** What started a pass: a webhook event, a resync, or the clock. */
 export interface Trigger {
@@ -38,7 +40,10 @@ export interface EvaluationPassDeps {
   cache: AgentStateCache;
   client: ZendeskClient;
   audit: AuditStore;
-  /** Status writes noted before they are sent, so a crash cannot leave one without its row. */
+  /**
+   * Writes noted before they are sent, so a crash cannot leave one without its row; every
+   * commit goes through it, and it refuses writes while the store cannot write.
+   */
   journal: WriteJournal;
   /** The safety limits, pause included: one gate for the process. */
   gate: SafetyGate;
@@ -78,6 +83,8 @@ export class EvaluationPass {
   private readonly executors: ActionExecutors;
   /** The planner version last written to the audit store. */
   private savedPlanner = 0;
+  /** Records (none of them a write's) whose commit failed, for the next commit. */
+  private unsaved: DecisionRecord[] = [];
   private stopping = false;
   /** Each agent's last matches, with the version of the agent and the rule set they were computed for. */
   private readonly lastMatched = new Map<number, { version: number; revision: string; matched: boolean[] }>();
@@ -96,6 +103,9 @@ export class EvaluationPass {
     this.capacityExecutor = new CapacityExecutor({
       client: deps.client,
       audit: deps.audit,
+      journal: deps.journal,
+      revision: () => this.runner?.ruleSet.revision ?? '',
+      now: deps.now,
       capacityRules: deps.capacityRules,
       onChanged: (rule) => deps.onCapacityRuleChanged?.(rule),
     });
@@ -222,10 +232,10 @@ export class EvaluationPass {
         for (const decision of decided) {
           const record = this.record(decision, runner, explained, trigger, decidedAt, agentId);
           all.push(record);
-          // A write's outcome is committed as soon as Zendesk has answered: a crash later in the
-          // pass cannot leave a change in Zendesk without its row. The rest commit with the pass.
-          if ((record.outcome === 'applied' || record.outcome === 'failed') && !decision.shadow)
-            await this.commit([record], this.deps.journal.end(agentId));
+          // A write's outcome is committed as soon as Zendesk has answered, with the write's
+          // removal from the journal: a crash later in the pass cannot leave a change in Zendesk
+          // without its row. The rest commit with the pass.
+          if (!decision.shadow && this.deps.journal.attach(record)) await this.commit([]);
           else records.push(record);
         }
       } catch (error) {
@@ -234,7 +244,7 @@ export class EvaluationPass {
         );
       }
     }
-    await this.commit(records, {});
+    await this.commit(records);
     return all;
   }
 
@@ -253,6 +263,7 @@ export class EvaluationPass {
     // the write and its pass's commit) is put back like any other.
     for (const name of this.capacityExecutor.changed()) this.planner.adoptOrphan(`capacity:${name}`, now);
     const deps = this.runnerDeps();
+    const all: DecisionRecord[] = [];
     const records: DecisionRecord[] = [];
     let explained: Promise<RuleEvaluation[]> | undefined;
     for (const [target, targetEvaluations] of runner.accountTargets(evaluations, this.planner)) {
@@ -261,11 +272,14 @@ export class EvaluationPass {
       const decidedAt = this.deps.now();
       for (const decision of decided) {
         explained ??= runner.evaluator.evaluateAccount(facts, now);
-        records.push(this.record(decision, runner, await explained, trigger, decidedAt, null, facts));
+        const record = this.record(decision, runner, await explained, trigger, decidedAt, null, facts);
+        all.push(record);
+        if (!decision.shadow && this.deps.journal.attach(record)) await this.commit([]);
+        else records.push(record);
       }
     }
-    await this.commit(records, {});
-    return records;
+    await this.commit(records);
+    return all;
   }
 
   private record(
@@ -300,17 +314,33 @@ export class EvaluationPass {
     };
   }
 
-  /** Writes the records and whatever state changed in one transaction; tells listeners. */
-  private async commit(records: readonly DecisionRecord[], state: Record<string, unknown>): Promise<void> {
+  /**
+   * Writes the records, the rows of answered writes and whatever state changed in one
+   * transaction; tells listeners. When the store fails, the records wait in memory for the next
+   * commit (the newest `MAX_UNSAVED_RECORDS`), the writes' rows in the journal.
+   */
+  private async commit(records: readonly DecisionRecord[]): Promise<void> {
     const plannerChanged = this.planner.version !== this.savedPlanner;
-    if (records.length === 0 && !plannerChanged && Object.keys(state).length === 0) return;
     const version = this.planner.version;
-    await this.deps.audit.recordPass(
-      records,
-      plannerChanged ? { ...state, planner: this.planner.snapshot() } : state,
-    );
-    this.savedPlanner = version;
-    if (records.length > 0) this.deps.onRecorded?.(records);
+    const baselines = this.capacityExecutor.unsavedState();
+    const waiting = this.unsaved;
+    this.unsaved = [];
+    const committed = await this.deps.journal.commit([...waiting, ...records], {
+      ...baselines,
+      ...(plannerChanged ? { planner: this.planner.snapshot() } : {}),
+    });
+    if (!committed) {
+      this.unsaved = [...waiting, ...records, ...this.unsaved];
+      const over = this.unsaved.length - MAX_UNSAVED_RECORDS;
+      if (over > 0) {
+        this.unsaved.splice(0, over);
+        this.deps.journal.health.dropped(over);
+      }
+      return;
+    }
+    if (plannerChanged) this.savedPlanner = version;
+    this.capacityExecutor.saved(baselines.baselines);
+    if (committed.length > 0) this.deps.onRecorded?.(committed);
   }
 
   private runnerDeps(): RunnerDeps {

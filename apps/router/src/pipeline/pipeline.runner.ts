@@ -10,6 +10,7 @@ import {
 } from 'rxjs';
 import { ZendeskClient, type CapacityRule, type UnifiedStatus } from '@app/zendesk';
 import { SafetyGate, type RuleSet } from '@app/rules';
+import { AuditHealth } from '../audit/audit.health';
 import { AuditStore, type DecisionRecord } from '../audit/audit.store';
 import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
@@ -40,6 +41,10 @@ export class PipelineRunner implements OnModuleInit, OnApplicationShutdown {
   private readonly pass: EvaluationPass;
   private statuses: readonly UnifiedStatus[] = [];
   private capacityRules: readonly CapacityRule[] = [];
+  /** Whether the capacity rules were read from Zendesk at least once. */
+  private capacityRulesRead = false;
+  /** Whether a full sync has shown what Zendesk took, so open writes can be settled. */
+  private synced = false;
   private readonly changes = new Subject<Change>();
   private readonly idle = new BehaviorSubject(true);
   private readonly passes: Observable<BatchDone<void>>;
@@ -54,8 +59,11 @@ export class PipelineRunner implements OnModuleInit, OnApplicationShutdown {
     private readonly pause: PauseSwitch,
     private readonly metrics: RouterMetrics,
     private readonly live: LiveEvents,
+    private readonly auditHealth: AuditHealth,
   ) {
-    this.journal = new WriteJournal(audit);
+    this.journal = new WriteJournal(audit, auditHealth);
+    // Writes held back while the store could not note them are decided again as soon as it can.
+    auditHealth.onRecovered(() => void this.catchUp());
     this.pass = new EvaluationPass({
       cache,
       client,
@@ -112,9 +120,17 @@ export class PipelineRunner implements OnModuleInit, OnApplicationShutdown {
    * sync shows what Zendesk took. Call after a full sync, before its passes.
    */
   async settleOpenWrites(now: number): Promise<void> {
+    this.synced = true;
     if (this.journal.unsettled() === 0) return;
-    const records = await this.journal.settle(this.cache, now);
-    this.logger.warn(`Settled ${records.length} status writes the previous run left unrecorded`);
+    const records = await this.journal.settle(
+      this.cache,
+      this.capacityRulesRead ? this.capacityRules : null,
+      now,
+    );
+    // The store cannot write: they stay open, settled once it can.
+    if (!records) return;
+    if (records.length > 0)
+      this.logger.warn(`Settled ${records.length} writes the previous run left unrecorded`);
     this.recorded(records);
   }
 
@@ -129,6 +145,7 @@ export class PipelineRunner implements OnModuleInit, OnApplicationShutdown {
 
   useCapacityRules(capacityRules: readonly CapacityRule[]): void {
     this.capacityRules = capacityRules;
+    this.capacityRulesRead = true;
   }
 
   /** Queues an evaluation of the capacity rules; resolves when the pipeline is idle. */
@@ -158,10 +175,30 @@ export class PipelineRunner implements OnModuleInit, OnApplicationShutdown {
     return firstValueFrom(this.idle.pipe(filter(Boolean))).then(() => undefined);
   }
 
+  /**
+   * After the audit store failed and writes again: settles what a previous run left open (when
+   * a full sync allows it) and evaluates everything, which commits the rows that waited and
+   * sends the writes that were held back.
+   */
+  private async catchUp(): Promise<void> {
+    if (this.stopped) return;
+    if (this.synced) await this.settleOpenWrites(Date.now());
+    const at = Date.now();
+    await Promise.all([
+      this.agentsChanged(
+        [...this.cache.all()].map((agent) => agent.agentId),
+        { kind: 'tick', at },
+      ),
+      this.accountChanged({ kind: 'tick', at }),
+    ]);
+  }
+
   /** One batch: the capacity rules first when they are in it, then its agents in one pass. */
   private async runBatch(batch: readonly Change[]): Promise<void> {
     const pass = this.pass;
     if (this.stopped) return;
+    // A store that failed is tried at each pass too, not only on its timer.
+    if (!this.auditHealth.writable) await this.auditHealth.probe();
     const agents: Array<[number, Trigger]> = [];
     for (const change of batch) {
       if (change.agentId !== null) {

@@ -142,9 +142,29 @@ describe('SqliteAuditStore', () => {
     expect(await store.state('health')).toBe(acknowledged);
   });
 
-  it('reports whether it can write', async () => {
-    expect(await store.writable()).toBe(true);
+  it('probes with a write that needs room: refused with the reason on a full file, through again with room', async () => {
+    await expect(store.probe()).resolves.toBeUndefined();
+    const probedAt = await store.state('health');
+    expect(typeof probedAt).toBe('number');
+    // A file capped at its size now fills up after a few rows, as a full disk does.
+    store.limitPages(0);
+    const big = aDecision({ facts: { padding: 'x'.repeat(2_000) } });
+    let full: unknown = null;
+    for (let i = 0; i < 100 && !full; i++)
+      full = await store.recordPass([big]).then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(full).toMatchObject({ code: 'SQLITE_FULL', message: 'database or disk is full' });
+    await expect(store.probe()).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    // Nothing of the refused pass is kept, and what was committed before is readable.
+    const rows = (await store.decisions({ limit: 500 })).decisions.length;
+    expect(rows).toBeGreaterThan(0);
+    expect(store.limitPages(1_000_000)).toBe(1_000_000);
+    await expect(store.probe()).resolves.toBeUndefined();
+    await store.recordPass([big]);
+    expect((await store.decisions({ limit: 500 })).decisions).toHaveLength(rows + 1);
     await store.close();
-    expect(await store.writable()).toBe(false);
+    await expect(store.probe()).rejects.toThrow('The database connection is not open');
   });
 });

@@ -53,7 +53,14 @@ CREATE TABLE IF NOT EXISTS state (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS probe (payload BLOB NOT NULL);
 `;
+
+/**
+ * The probe writes (and removes) a row this large, 16 pages: it goes through only when there is
+ * room for a good many passes, so a store it calls writable takes the writes that follow.
+ */
+const PROBE_BYTES = 64 * 1024;
 
 /**
  * The audit store in one SQLite file (WAL, `synchronous=FULL`): the embedded default. SQLite is
@@ -64,6 +71,7 @@ export class SqliteAuditStore extends AuditStore {
   private readonly insert: Database.Statement;
   private readonly putState: Database.Statement;
   private readonly getState: Database.Statement;
+  private readonly probeWrite: (at: number) => void;
   private readonly commitPass: (
     decisions: readonly DecisionRecord[],
     state: Readonly<Record<string, unknown>>,
@@ -103,6 +111,13 @@ export class SqliteAuditStore extends AuditStore {
         for (const [key, value] of Object.entries(state)) this.putState.run(key, JSON.stringify(value));
       },
     );
+    const probeRow = this.db.prepare('INSERT INTO probe (payload) VALUES (zeroblob(?))');
+    const clearProbe = this.db.prepare('DELETE FROM probe');
+    this.probeWrite = this.db.transaction((at: number) => {
+      probeRow.run(PROBE_BYTES);
+      clearProbe.run();
+      this.putState.run('health', JSON.stringify(at));
+    });
   }
 
   recordPass(decisions: readonly DecisionRecord[], state: Partial<StateKeys> = {}): Promise<void> {
@@ -146,13 +161,17 @@ export class SqliteAuditStore extends AuditStore {
     return { decisions: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
   }
 
-  writable(): Promise<boolean> {
-    try {
-      this.putState.run('health', '0');
-      return Promise.resolve(true);
-    } catch {
-      return Promise.resolve(false);
-    }
+  probe(): Promise<void> {
+    return attempt(() => this.probeWrite(Date.now()));
+  }
+
+  /**
+   * Caps the file at `pages` pages (SQLite's `max_page_count`, for this connection; never below
+   * the file's size now): past it every write fails with SQLITE_FULL, as on a full disk. Returns
+   * the cap in force.
+   */
+  limitPages(pages: number): number {
+    return this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(pages))}`, { simple: true }) as number;
   }
 
   close(): Promise<void> {
@@ -179,11 +198,19 @@ function fromRow(row: Row): StoredDecision {
   };
 }
 
-/** Runs a synchronous SQLite call as a promise: a failure rejects instead of throwing. */
+/**
+ * Runs a synchronous SQLite call as a promise: a failure rejects instead of throwing, with
+ * SQLite's own error (its `code`, such as SQLITE_FULL, says what went wrong).
+ */
 function attempt<T>(call: () => T): Promise<T> {
   try {
     return Promise.resolve(call());
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return Promise.reject(isError(error) ? error : new Error(String(error)));
   }
+}
+
+/** An error object, from this realm or the native module's. */
+function isError(value: unknown): value is Error {
+  return value instanceof Error || (typeof value === 'object' && value !== null && 'message' in value);
 }
