@@ -25,7 +25,14 @@ export { parseRuleSet, revisionOf, type RuleFile } from './rule-set.parser';
 /** Problems for every status and capacity rule a rule set names that the Zendesk account lacks. */
 export { checkAgainstAccount, type AccountNames } from './account-fit';
 export { ruleFileSchema } from './rule-file.schema';
-export { RuleSetLoader, readRuleFiles, type RuleSetChange } from './rule-set.loader';
+export {
+  RuleSetLoader,
+  readRuleFiles,
+  type RuleSetChange,
+  type RuleSetLoaderOptions,
+} from './rule-set.loader';
+/** How big a rule set may be: file size, rule counts, nesting, string lengths, YAML aliases. */
+export { DEFAULT_RULE_LIMITS, type RuleLimits } from './rule-set.limits';
 export {
   RuleEvaluator,
   formatExplanation,

@@ -24,18 +24,27 @@ export class RuleSetError extends Error {
   }
 }
 
+/** Longer words are not typos of a name: no guess is made for them. */
+const MAX_GUESSED_LENGTH = 256;
+
 /** The closest of `candidates` to `word`, when it is close enough to be a likely typo. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | null {
+  // The edit distance is at least the difference in length: candidates that cannot be close
+  // enough are not compared, and a long text is never compared at all (the cost is quadratic).
+  if (word.length > MAX_GUESSED_LENGTH) return null;
+  const close = Math.max(2, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
   let best: string | null = null;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (Math.abs(candidate.length - word.length) > close) continue;
+    const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+  return best !== null && bestDistance <= close ? best : null;
 }
 
 function editDistance(a: string, b: string): number {

@@ -31,6 +31,7 @@ import {
   type Weekday,
   type WeeklyWindow,
 } from './time';
+import { DEFAULT_RULE_LIMITS, type RuleLimits } from './rule-set.limits';
 import { comparisonProblem, emptyWindowProblem, outOfRangeProblem } from './value-range';
 import { YamlDocument, type YamlNode } from './yaml.document';
 
@@ -63,20 +64,23 @@ const ROOT = 'the file';
 interface Context {
   calendars: ReadonlySet<string>;
   statuses: ReadonlySet<string>;
+  limits: RuleLimits;
 }
 
 /**
  * Parses and checks a whole rule set. Every problem in every file is reported at once, each with
- * its `file:line:column`; nothing is returned unless the set is entirely valid.
+ * its `file:line:column`; nothing is returned unless the set is entirely valid. A file that breaks
+ * one of the `limits` is reported for that alone, and a set with too many rules for its count.
  */
-export function parseRuleSet(files: readonly RuleFile[]): RuleSet {
+export function parseRuleSet(files: readonly RuleFile[], limits: RuleLimits = DEFAULT_RULE_LIMITS): RuleSet {
   const parsed = [...files]
     .sort((a, b) => a.path.localeCompare(b.path))
-    .map((f) => new YamlDocument(f.path, f.text, ROOT));
+    .map((f) => new YamlDocument(f.path, f.text, ROOT, limits));
   let timeZone: { value: string; at: YamlNode } | null = null;
   const calendars = new Map<string, { calendar: Calendar; at: YamlNode }>();
   const customStatuses = new Set<string>();
   const ruleNodes: YamlNode[] = [];
+  let tooManyRules = false;
 
   for (const file of parsed) {
     if (file.root.node === null) continue;
@@ -116,17 +120,37 @@ export function parseRuleSet(files: readonly RuleFile[]): RuleSet {
     if (statuses && !isSeq(statuses.node))
       statuses.problem('statuses must be a list of the custom status names your account has');
     for (const item of statuses?.items() ?? []) {
-      if (typeof item.value === 'string' && item.value.trim() !== '') customStatuses.add(item.value);
-      else item.problem('a status name must be a non-empty string');
+      if (typeof item.value !== 'string' || item.value.trim() === '')
+        item.problem('a status name must be a non-empty string');
+      else if (item.value.length > limits.maxNameLength)
+        item.problem(tooLong('a status name', item.value, limits));
+      else customStatuses.add(item.value);
     }
     const rules = top.get('rules');
     if (rules && !isSeq(rules.node)) rules.problem('rules must be a list of rules');
-    ruleNodes.push(...(rules?.items() ?? []));
+    const items = rules?.items() ?? [];
+    if (items.length > limits.maxRulesPerFile) {
+      tooManyRules = true;
+      items[limits.maxRulesPerFile]!.problem(
+        `this file has ${items.length} rules, more than the ${limits.maxRulesPerFile} one file may have (this is rule ${limits.maxRulesPerFile + 1}): split it into several files`,
+      );
+    } else {
+      ruleNodes.push(...items);
+    }
   }
+  if (ruleNodes.length > limits.maxRules) {
+    tooManyRules = true;
+    ruleNodes[limits.maxRules]!.problem(
+      `the rule set has ${ruleNodes.length} rules, more than the ${limits.maxRules} allowed (this is rule ${limits.maxRules + 1})`,
+    );
+  }
+  // Too many rules to check: the counts are the problem, not what each rule says.
+  if (tooManyRules) throw new RuleSetError(sorted(parsed.flatMap((f) => f.problems)));
 
   const context: Context = {
     calendars: new Set(calendars.keys()),
     statuses: new Set<string>([...DEFAULT_STATUSES, ...customStatuses]),
+    limits,
   };
   const rules: Rule[] = [];
   const names = new Map<string, Rule>();
@@ -145,10 +169,7 @@ export function parseRuleSet(files: readonly RuleFile[]): RuleSet {
   }
   const problems = parsed.flatMap((f) => f.problems);
   problems.push(...conflicts(rules));
-  if (problems.length > 0) {
-    problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
-    throw new RuleSetError(problems);
-  }
+  if (problems.length > 0) throw new RuleSetError(sorted(problems));
   return {
     revision: revisionOf(files),
     timeZone: timeZone?.value ?? 'UTC',
@@ -157,6 +178,14 @@ export function parseRuleSet(files: readonly RuleFile[]): RuleSet {
     rules,
     files: parsed.map((f) => f.path),
   };
+}
+
+function sorted(problems: RuleSetProblem[]): RuleSetProblem[] {
+  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+}
+
+function tooLong(what: string, text: string, limits: RuleLimits): string {
+  return `${what} of ${text.length} characters is longer than the ${limits.maxNameLength} allowed`;
 }
 
 /** The content hash the audit log records: same files, same revision. */
@@ -232,6 +261,8 @@ function readRule(at: YamlNode, context: Context): Rule | null {
   const nameAt = fields.get('name');
   const name = typeof nameAt?.value === 'string' ? nameAt.value : '';
   if (!nameAt) at.problem('a rule needs a name');
+  else if (name.length > context.limits.maxNameLength)
+    nameAt.problem(tooLong('a rule name', name, context.limits));
   else if (!NAME.test(name))
     nameAt.problem(
       `rule name ${JSON.stringify(nameAt.value)} may only use letters, digits, "-", "_" and "."`,
@@ -367,7 +398,13 @@ function readAction(at: YamlNode, context: Context): RuleAction | null {
 
 const FACT_NAMES = [...FACTS.map((f) => f.name)];
 
-function readCondition(at: YamlNode, context: Context, scope: FactScope): Condition | null {
+function readCondition(at: YamlNode, context: Context, scope: FactScope, depth = 1): Condition | null {
+  if (depth > context.limits.maxConditionDepth) {
+    at.problem(
+      `conditions nest more than ${context.limits.maxConditionDepth} levels deep (all, any and not each add one)`,
+    );
+    return null;
+  }
   if (!at.isMap()) {
     at.problem(
       'a condition must be a mapping: {all: [...]}, {any: [...]}, {not: {...}} or {fact, operator, value}',
@@ -381,7 +418,7 @@ function readCondition(at: YamlNode, context: Context, scope: FactScope): Condit
     return null;
   }
   if (nested[0] === 'not') {
-    const inner = readCondition(at.entries().get('not')!, context, scope);
+    const inner = readCondition(at.entries().get('not')!, context, scope, depth + 1);
     return inner ? { not: inner } : null;
   }
   if (nested[0] === 'all' || nested[0] === 'any') {
@@ -391,7 +428,7 @@ function readCondition(at: YamlNode, context: Context, scope: FactScope): Condit
       list.problem(`${key} must be a non-empty list of conditions`);
       return null;
     }
-    const children = list.items().map((c) => readCondition(c, context, scope));
+    const children = list.items().map((c) => readCondition(c, context, scope, depth + 1));
     if (children.some((c) => c === null)) return null;
     return key === 'all' ? { all: children as Condition[] } : { any: children as Condition[] };
   }
@@ -609,36 +646,51 @@ function article(type: string): string {
  * The conflict policy: the higher priority wins. Two enabled rules of equal priority that ask for
  * different things for the same target could never be decided, so they are rejected. Agent rules
  * overlap unless both list only agents and share none; capacity rules overlap when they change
- * the same capacity rule.
+ * the same capacity rule. Each rule is reported once, with the first earlier rule it conflicts
+ * with, and only rules of one kind and priority are compared.
  */
 function conflicts(rules: readonly Rule[]): RuleSetProblem[] {
   const problems: RuleSetProblem[] = [];
-  const active = rules.filter((r) => r.enabled);
-  for (let i = 0; i < active.length; i++) {
-    for (let j = i + 1; j < active.length; j++) {
-      const a = active[i]!;
-      const b = active[j]!;
-      if (a.kind !== b.kind || a.priority !== b.priority || sameAction(a.then, b.then)) continue;
-      if (a.kind === 'agent' && disjointAgents(a.scope, b.scope)) continue;
-      if (a.kind === 'account' && actionTarget(a.then, null) !== actionTarget(b.then, null)) continue;
+  const groups = new Map<string, ConflictCandidate[]>();
+  for (const rule of rules) {
+    if (!rule.enabled) continue;
+    const key = `${rule.kind}\0${rule.priority}`;
+    const group = groups.get(key) ?? [];
+    groups.set(key, group);
+    const b: ConflictCandidate = {
+      rule,
+      action: JSON.stringify(rule.then),
+      target: rule.kind === 'account' ? actionTarget(rule.then, null) : null,
+      onlyAgents:
+        rule.scope.agents.length > 0 && rule.scope.groups.length === 0 ? new Set(rule.scope.agents) : null,
+    };
+    const a = group.find((a) => a.action !== b.action && overlap(a, b));
+    if (a)
       problems.push({
-        ...b.source,
-        message: `rules "${a.name}" (${a.source.file}:${a.source.line}) and "${b.name}" have the same priority ${a.priority} and ask for different things for the same ${a.kind === 'agent' ? 'agents' : 'capacity rule'}: give the one that should win a higher priority`,
+        ...rule.source,
+        message: `rules "${a.rule.name}" (${a.rule.source.file}:${a.rule.source.line}) and "${rule.name}" have the same priority ${rule.priority} and ask for different things for the same ${rule.kind === 'agent' ? 'agents' : 'capacity rule'}: give the one that should win a higher priority`,
       });
-    }
+    group.push(b);
   }
   return problems;
 }
 
+/** A rule as the conflict check compares it, with what it compares worked out once. */
+interface ConflictCandidate {
+  rule: Rule;
+  action: string;
+  target: string | null;
+  /** The agents of a scope that lists only agents; null when it can reach any agent. */
+  onlyAgents: ReadonlySet<number> | null;
+}
+
+function overlap(a: ConflictCandidate, b: ConflictCandidate): boolean {
+  if (a.rule.kind === 'account') return a.target === b.target;
+  if (!a.onlyAgents || !b.onlyAgents) return true;
+  for (const id of a.onlyAgents) if (b.onlyAgents.has(id)) return true;
+  return false;
+}
+
 function reversibleTypes(): string {
   return ACTION_TYPES.filter((t) => ACTIONS[t].reversible).join(', ');
-}
-
-function sameAction(a: RuleAction, b: RuleAction): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function disjointAgents(a: RuleScope, b: RuleScope): boolean {
-  const onlyAgents = (s: RuleScope) => s.agents.length > 0 && s.groups.length === 0;
-  return onlyAgents(a) && onlyAgents(b) && !a.agents.some((id) => b.agents.includes(id));
 }
