@@ -62,7 +62,14 @@ export class RouterModule {
           useFactory: (audit: AuditStore, metrics: RouterMetrics) => new AuditHealth(audit, metrics.registry),
           inject: [AuditStore, RouterMetrics],
         },
-        { provide: RuleSetLoader, useFactory: () => new RuleSetLoader(config.storage.rulesDir) },
+        {
+          provide: RuleSetLoader,
+          useFactory: () =>
+            new RuleSetLoader(config.storage.rulesDir, {
+              allowEmpty: config.rules.allowEmpty,
+              emptyAdvice: 'set RULES_ALLOW_EMPTY=on to run the router without rules',
+            }),
+        },
         {
           provide: WebhookIntake,
           useFactory: () =>

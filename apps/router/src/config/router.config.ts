@@ -38,6 +38,8 @@ export interface RouterConfig {
     readonly minOnlinePerGroup: number;
   };
   readonly storage: { readonly dataDir: string; readonly rulesDir: string };
+  /** `allowEmpty`: the router may start (and reload) with a rule set of no rules. */
+  readonly rules: { readonly allowEmpty: boolean };
   /** pino level of the JSON logs: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
 }
@@ -245,6 +247,7 @@ export interface LoadOptions {
       minOnlinePerGroup: int('MIN_ONLINE_PER_GROUP', 1, 0, 10_000),
     },
     storage: { dataDir, rulesDir: read('RULES_DIR') ?? './rules' },
+    rules: { allowEmpty: bool('RULES_ALLOW_EMPTY', false) },
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   };
   if (problems.length > 0) throw new RouterConfigError(problems);

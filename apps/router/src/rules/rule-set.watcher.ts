@@ -9,10 +9,18 @@ import {
 import type { Subscription } from 'rxjs';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 
+/** A rejected change logs this many of its problems; `/api/rules` has them all. */
+const MAX_LOGGED_PROBLEMS = 20;
+
+function describe(set: RuleSet): string {
+  return `revision ${set.revision}, ${set.rules.length} rule${set.rules.length === 1 ? '' : 's'} in ${set.files.length} file${set.files.length === 1 ? '' : 's'}`;
+}
+
 /**
- * Loads the rule files at start (an invalid set stops the start, with every problem listed) and
- * keeps them live: a valid change is used from the next pass on; an invalid one is logged and
- * rejected, and the last good set keeps working.
+ * Loads the rule files at start (an invalid set stops the start, with every problem listed, and
+ * so does one without rules unless `RULES_ALLOW_EMPTY=on`) and keeps them live: a valid change is
+ * used from the next pass on; an invalid one is logged and rejected, and the last good set keeps
+ * working. Loading runs off the event loop (`RuleSetLoader`).
  */
 @Injectable()
 export class RuleSetWatcher implements OnModuleInit, OnApplicationShutdown {
@@ -27,19 +35,25 @@ export class RuleSetWatcher implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const set = await this.loader.load();
     this.pipeline.useRules(set);
-    this.logger.log(
-      `Loaded ${set.rules.length} rules from ${this.loader.directory} (revision ${set.revision})`,
-    );
+    this.logger.log(`Rules loaded from ${this.loader.directory}: ${describe(set)}`);
     this.subscription = this.loader.changes$.subscribe((change) => {
-      if (change.type === 'loaded') {
-        this.pipeline.useRules(change.ruleSet);
-        this.logger.log(
-          `Reloaded ${change.ruleSet.rules.length} rules (revision ${change.ruleSet.revision})`,
-        );
-      } else {
-        this.logger.warn(
-          `Rejected a change to the rules; revision ${change.keptRevision} stays live:\n${change.problems.map(formatProblem).join('\n')}`,
-        );
+      switch (change.type) {
+        case 'loaded':
+          this.pipeline.useRules(change.ruleSet);
+          this.logger.log(`Rules reloaded: ${describe(change.ruleSet)} (was ${change.previousRevision})`);
+          return;
+        case 'rejected': {
+          const shown = change.problems.slice(0, MAX_LOGGED_PROBLEMS).map(formatProblem);
+          const more = change.problems.length - shown.length;
+          this.logger.warn(
+            `Rejected a change to the rules (${change.problems.length} problem${change.problems.length === 1 ? '' : 's'}); revision ${change.keptRevision} stays live:\n${shown.join('\n')}${more > 0 ? `\n… and ${more} more (GET /api/rules)` : ''}`,
+          );
+          return;
+        }
+        case 'restored':
+          this.logger.log(
+            `The rejected change to the rules is gone: the files are back at revision ${change.revision}`,
+          );
       }
     });
     this.loader.watch();
