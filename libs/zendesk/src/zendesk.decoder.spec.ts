@@ -357,6 +357,16 @@ describe('decoding Zendesk responses', () => {
       'body.data[1].attributes.agent_status.id must be an integer (got string)',
     ],
     [
+      'an agent id below one',
+      (a: any) => (a.attributes.agent_id = -2),
+      'body.data[1].attributes.agent_id must be a positive integer (got number)',
+    ],
+    [
+      'a status id of zero',
+      (a: any) => (a.attributes.agent_status.id = 0),
+      'body.data[1].attributes.agent_status.id must be a positive integer (got number)',
+    ],
+    [
       'a missing agent_id',
       (a: any) => delete a.attributes.agent_id,
       'body.data[1].attributes.agent_id must be an integer (got undefined)',

@@ -64,6 +64,13 @@ class Wire {
     throw this.invalid('an integer');
   }
 
+  /** An integer id (an agent, a status): what the router acts on, so above zero. */
+  positiveInt(): number {
+    const value = this.int();
+    if (value <= 0) throw this.invalid('a positive integer');
+    return value;
+  }
+
   string(): string {
     if (typeof this.value !== 'string') throw this.invalid('a string');
     return this.value;
@@ -302,14 +309,14 @@ function channel(resource: Wire, index: Map<string, Wire>, agentId: number, sink
 function agentAvailability(resource: Wire, index: Map<string, Wire>, sink: DropSink): AgentAvailability {
   const attributes = resource.field('attributes');
   const status = attributes.optional('agent_status');
-  const agentId = attributes.field('agent_id').int();
+  const agentId = attributes.field('agent_id').positiveInt();
   const channelRefs =
     resource.optional('relationships')?.optional('channels')?.optional('data')?.items() ?? [];
   const agent: AgentAvailability = {
     agentId,
     status: status
       ? {
-          id: status.field('id').int(),
+          id: status.field('id').positiveInt(),
           name: status.field('name').string(),
           reason: optString(status.optional('reason')),
           updatedAt: optDate(status.optional('updated_at')),
@@ -384,7 +391,7 @@ function unifiedStatus(resource: Wire, kind: 'default' | 'custom'): UnifiedStatu
   const attributes = resource.field('attributes');
   const channels = attributes.optional('channels');
   return {
-    id: resource.field('id').int(),
+    id: resource.field('id').positiveInt(),
     kind,
     name: attributes.field('name').string(),
     description: optString(attributes.optional('description')),
@@ -436,8 +443,8 @@ export function decodeStatusChange(raw: unknown): AgentStatusChange {
   const attributes = (body.optional('data') ?? body).field('attributes');
   const status = attributes.field('agent_status');
   return {
-    agentId: attributes.field('agent_id').int(),
-    status: { id: status.field('id').int(), name: status.field('name').string() },
+    agentId: attributes.field('agent_id').positiveInt(),
+    status: { id: status.field('id').positiveInt(), name: status.field('name').string() },
   };
 }
 
