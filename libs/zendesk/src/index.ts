@@ -6,6 +6,7 @@ export {
   type CallOptions,
 } from './zendesk.client';
 export { ZendeskModule } from './zendesk.module';
+export { OAuthTokenProvider, type OAuthTokenEvent } from './oauth-token.provider';
 export type { ZendeskAuth, ZendeskClientOptions } from './zendesk.options';
 export type { BreakerState, ClockOffset, ZendeskClientEvent } from './zendesk.http';
 export type { DecodeDrop, DecodeDropKind } from './zendesk.decoder';

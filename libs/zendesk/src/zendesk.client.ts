@@ -32,6 +32,7 @@ import type {
   WebhookInput,
   WorkItem,
 } from './zendesk.domain';
+import { OAuthTokenProvider, useOAuthTokens } from './oauth-token.provider';
 import { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
 import {
   ZendeskHttp,
@@ -95,10 +96,11 @@ export class ZendeskClient implements OnApplicationShutdown {
   constructor(options: ZendeskClientOptions) {
     const resolved = resolveZendeskOptions(options);
     const clock = options.clock ?? systemClock;
+    const authorization = authorizationHeader(resolved.auth);
     const instance = axios.create({
       baseURL: resolved.baseUrl,
       headers: {
-        Authorization: authorizationHeader(resolved.auth),
+        ...(authorization === null ? {} : { Authorization: authorization }),
         Accept: 'application/json',
         'User-Agent': resolved.userAgent,
       },
@@ -115,7 +117,24 @@ export class ZendeskClient implements OnApplicationShutdown {
     });
     this.http = new ZendeskHttp(resolved, instance, budget, clock);
     this.events$ = merge(this.http.events$, this.drops);
+    const auth = resolved.auth;
+    if (auth.type === 'oauth_refresh') {
+      this.tokens = new OAuthTokenProvider({
+        tokenUrl: `${resolved.baseUrl}/oauth/tokens`,
+        clientId: auth.clientId,
+        clientSecret: auth.clientSecret,
+        refreshToken: auth.refreshToken,
+        accessToken: auth.accessToken,
+        storePath: auth.tokenStorePath ?? null,
+        clock,
+        timeoutMs: resolved.timeoutMs,
+      });
+      useOAuthTokens(instance, this.tokens);
+    }
   }
+
+  /** With expiring OAuth tokens (`oauth_refresh`): their provider, for its events; else null. */
+  readonly tokens: OAuthTokenProvider | null = null;
 
   // ---- agent availability --------------------------------------------------------------------
 
@@ -381,6 +400,7 @@ export class ZendeskClient implements OnApplicationShutdown {
   /** Stops the client: calls waiting for budget fail with UNAVAILABLE. */
   close(): void {
     this.http.close();
+    this.tokens?.close();
   }
 
   onApplicationShutdown(): void {

@@ -239,6 +239,8 @@ export class ZendeskHttp {
         validateStatus: () => true,
       });
     } catch (error) {
+      // An OAuth refresh that failed before the request went out says why itself.
+      if (error instanceof ZendeskError) throw error;
       if (timeout.signal.aborted) {
         throw new ZendeskError(
           ZendeskErrorCode.TIMEOUT,

@@ -1,8 +1,23 @@
 import type { BudgetClock } from './rate-budget';
 
-/** How the client proves who it is (section 2); email + password is not offered. */
+/**
+ * How the client proves who it is (section 2); email + password is not offered. `oauth` is an
+ * access token that does not expire; `oauth_refresh` an expiring one with its refresh token and
+ * OAuth client (section 2.1), refreshed as needed, each new pair kept in `tokenStorePath`.
+ */
 export type ZendeskAuth =
-  { type: 'api_token'; email: string; token: string } | { type: 'oauth'; accessToken: string };
+  | { type: 'api_token'; email: string; token: string }
+  | { type: 'oauth'; accessToken: string }
+  | {
+      type: 'oauth_refresh';
+      clientId: string;
+      clientSecret: string;
+      refreshToken: string;
+      /** The access token issued with `refreshToken`, if at hand; else the first call refreshes. */
+      accessToken?: string;
+      /** A file for the newest pair (written atomically, mode 0600); unset keeps it in memory. */
+      tokenStorePath?: string;
+    };
 
 /** Options of `ZendeskClient`; only the account and the credentials are required. */
 export interface ZendeskClientOptions {
@@ -107,8 +122,12 @@ export function resolveZendeskOptions(options: ZendeskClientOptions): ResolvedZe
     if (!auth.token) problems.push('auth.token is required');
   } else if (auth.type === 'oauth') {
     if (!auth.accessToken) problems.push('auth.accessToken is required');
+  } else if (auth.type === 'oauth_refresh') {
+    if (!auth.clientId) problems.push('auth.clientId is required');
+    if (!auth.clientSecret) problems.push('auth.clientSecret is required');
+    if (!auth.refreshToken) problems.push('auth.refreshToken is required');
   } else {
-    problems.push('auth.type must be "api_token" or "oauth"');
+    problems.push('auth.type must be "api_token", "oauth" or "oauth_refresh"');
   }
   const readShare = options.readShare ?? 0.5;
   if (!(readShare > 0 && readShare <= 1)) problems.push('readShare must be in (0, 1]');
@@ -147,9 +166,17 @@ export function resolveZendeskOptions(options: ZendeskClientOptions): ResolvedZe
   return resolved;
 }
 
-/** The `Authorization` header value; kept out of every log and error. */
-export function authorizationHeader(auth: ZendeskAuth): string {
-  return auth.type === 'api_token'
-    ? `Basic ${Buffer.from(`${auth.email}/token:${auth.token}`, 'utf8').toString('base64')}`
-    : `Bearer ${auth.accessToken}`;
+/**
+ * The `Authorization` header value of a fixed credential; null for `oauth_refresh`, whose token
+ * changes (the token provider sets it per request). Kept out of every log and error.
+ */
+export function authorizationHeader(auth: ZendeskAuth): string | null {
+  switch (auth.type) {
+    case 'api_token':
+      return `Basic ${Buffer.from(`${auth.email}/token:${auth.token}`, 'utf8').toString('base64')}`;
+    case 'oauth':
+      return `Bearer ${auth.accessToken}`;
+    case 'oauth_refresh':
+      return null;
+  }
 }
