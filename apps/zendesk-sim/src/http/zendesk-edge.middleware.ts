@@ -13,8 +13,8 @@ const BODY_LIMIT = '1mb';
 
 /**
  * Installs what every Zendesk request passes before it reaches a controller, in Zendesk's order
- * as far as a client can tell: request log, faults, `.json` suffix, authentication, the
- * account's rate limit, content negotiation, then the JSON body.
+ * as far as a client can tell: the `Date` of the simulator's clock, request log, faults, `.json`
+ * suffix, authentication, the account's rate limit, content negotiation, then the JSON body.
  */
 export function installZendeskEdge(app: INestApplication): void {
   const clock = app.get(SimClock);
@@ -28,6 +28,7 @@ export function installZendeskEdge(app: INestApplication): void {
     (req, res, next) =>
       req.path.startsWith(ZENDESK_PREFIX) ? handler(req, res, next) : next();
 
+  app.use(zendeskOnly(stampDate(clock)));
   app.use(zendeskOnly(recordRequests(clock, log)));
   app.use(zendeskOnly(injectFaults(faults)));
   app.use(zendeskOnly(stripJsonSuffix));
@@ -43,6 +44,17 @@ export function sendError(req: Request, res: Response, error: SimHttpError): voi
   res.json(
     error.status === 401 ? { error: "Couldn't authenticate you" } : errorBody(apiFamilyOf(req.path), error),
   );
+}
+
+/**
+ * Every answer's `Date` header is the simulator's clock, as Zendesk's is its own: a client that
+ * compares clocks sees the same time the webhook signatures carry.
+ */
+function stampDate(clock: SimClock): RequestHandler {
+  return (_req, res, next) => {
+    res.setHeader('Date', new Date(clock.now()).toUTCString());
+    next();
+  };
 }
 
 function recordRequests(clock: SimClock, log: RequestLog): RequestHandler {
