@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { SimConfig } from './config/sim.config';
 import { installZendeskEdge } from './http/zendesk-edge.middleware';
+import { oauthTokenEndpoint } from './oauth/oauth-token.endpoint';
+import { OAuthTokenIssuer } from './oauth/oauth-token.issuer';
 import { SimModule } from './sim.module';
 
 export interface SimAppOptions {
@@ -21,6 +23,7 @@ export async function createSimApp(
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  app.use('/oauth/tokens', oauthTokenEndpoint(app.get(OAuthTokenIssuer)));
   installZendeskEdge(app);
   app.enableShutdownHooks();
   return app;

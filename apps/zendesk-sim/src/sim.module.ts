@@ -15,6 +15,7 @@ import { AllowedForGuard } from './http/allowed-for.guard';
 import { Authenticator } from './http/authenticator';
 import { RateLimiter } from './http/rate.limiter';
 import { RequestLog } from './http/request.log';
+import { OAuthTokenIssuer } from './oauth/oauth-token.issuer';
 import { SimExceptionFilter } from './http/sim-exception.filter';
 import { AccountStore } from './store/account.store';
 import { StatusJobRegistry } from './store/status-job.registry';
@@ -50,6 +51,7 @@ export class SimModule {
         AccountStore,
         AvailabilityPresenter,
         Authenticator,
+        OAuthTokenIssuer,
         RateLimiter,
         RequestLog,
         FaultInjector,

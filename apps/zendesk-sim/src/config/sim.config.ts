@@ -13,6 +13,15 @@ export interface SimConfig {
   readonly admin: { readonly email: string; readonly apiToken: string };
   readonly agent: { readonly email: string; readonly apiToken: string };
   readonly oauthToken: string;
+  /** The OAuth client whose tokens expire and rotate on refresh (section 2.1). */
+  readonly oauthClient: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    /** Valid from the start until it is used once. */
+    readonly refreshToken: string;
+    readonly accessTokenTtlS: number;
+    readonly refreshTokenTtlS: number;
+  };
   /** A webhook to create at start, so a receiver gets events without calling the Webhooks API. */
   readonly webhook: { readonly url: string; readonly secret: string | null } | null;
   /**
@@ -37,6 +46,13 @@ export const SIM_DEFAULTS: SimConfig = Object.freeze({
   admin: { email: 'admin@example.com', apiToken: 'sim-admin-token' },
   agent: { email: 'agent@example.com', apiToken: 'sim-agent-token' },
   oauthToken: 'sim-oauth-token',
+  oauthClient: {
+    clientId: 'sim-oauth-client',
+    clientSecret: 'sim-oauth-client-secret',
+    refreshToken: 'sim-oauth-refresh-token',
+    accessTokenTtlS: 1_800,
+    refreshTokenTtlS: 2_592_000,
+  },
   webhook: null,
   exitWithParent: false,
 });
@@ -136,6 +152,33 @@ export function loadSimConfig(env: Env = process.env): SimConfig {
       ),
     },
     oauthToken: text('SIM_OAUTH_TOKEN', SIM_DEFAULTS.oauthToken, token, 'at least 8 characters, no spaces'),
+    oauthClient: {
+      clientId: text('SIM_OAUTH_CLIENT_ID', SIM_DEFAULTS.oauthClient.clientId, /^\S+$/, 'no spaces'),
+      clientSecret: text(
+        'SIM_OAUTH_CLIENT_SECRET',
+        SIM_DEFAULTS.oauthClient.clientSecret,
+        token,
+        'at least 8 characters, no spaces',
+      ),
+      refreshToken: text(
+        'SIM_OAUTH_REFRESH_TOKEN',
+        SIM_DEFAULTS.oauthClient.refreshToken,
+        token,
+        'at least 8 characters, no spaces',
+      ),
+      accessTokenTtlS: int(
+        'SIM_OAUTH_ACCESS_TOKEN_TTL_S',
+        SIM_DEFAULTS.oauthClient.accessTokenTtlS,
+        1,
+        7_776_000,
+      ),
+      refreshTokenTtlS: int(
+        'SIM_OAUTH_REFRESH_TOKEN_TTL_S',
+        SIM_DEFAULTS.oauthClient.refreshTokenTtlS,
+        1,
+        7_776_000,
+      ),
+    },
     webhook: webhookUrl === null ? null : { url: webhookUrl, secret: webhookSecret },
     exitWithParent: bool('SIM_EXIT_WITH_PARENT', SIM_DEFAULTS.exitWithParent),
   };

@@ -136,7 +136,10 @@ function authenticate(auth: Authenticator): RequestHandler {
   return (req, res, next) => {
     const identity = auth.identify(req.headers.authorization);
     if (!identity) {
-      res.status(401).json({ error: "Couldn't authenticate you" });
+      res
+        .status(401)
+        .set(auth.challenge(req.headers.authorization))
+        .json({ error: "Couldn't authenticate you" });
       return;
     }
     (req as Request & { identity?: Identity }).identity = identity;
