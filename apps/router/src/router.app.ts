@@ -11,6 +11,7 @@ import type { RouterConfig } from './config/router.config';
 import { AuditStore } from './audit/audit.store';
 import { RouterModule } from './router.module';
 import { AgentSyncService } from './sync/agent-sync.service';
+import { WebhookDeliveries } from './sync/webhook-deliveries';
 
 /** Builds the router application (not yet listening); tests call this with port 0. */
 export async function createRouterApp(
@@ -25,7 +26,13 @@ export async function createRouterApp(
   // Structured JSON logs (pino), at LOG_LEVEL.
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
-  app.use('/webhooks/zendesk', readRawBody(config.zendesk.webhookMaxBodyBytes));
+  const deliveries = app.get(WebhookDeliveries);
+  app.use(
+    '/webhooks/zendesk',
+    readRawBody(config.zendesk.webhookMaxBodyBytes, (reason) =>
+      deliveries.record({ kind: 'rejected', cause: 'too_large', reason }),
+    ),
+  );
   app.use('/api', jsonBody());
   app.useGlobalFilters(new JsonErrorFilter());
   app.useGlobalPipes(

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { RuleSetLoader } from '@app/rules';
 import { WebhookSignatureVerifier, ZendeskModule, type ZendeskClientOptions } from '@app/zendesk';
@@ -22,7 +22,9 @@ import { RuleSetWatcher } from './rules/rule-set.watcher';
 import { AgentStateCache } from './sync/agent-state.cache';
 import { AgentSyncService } from './sync/agent-sync.service';
 import { DecodeDropLog } from './sync/decode-drop.log';
+import { WebhookDeliveries } from './sync/webhook-deliveries';
 import { WebhookIntake } from './sync/webhook.intake';
+import { ZendeskClockWatch } from './sync/zendesk-clock.watch';
 
 /** The router: sync, evaluate, plan, apply, record. */
 @Module({})
@@ -48,7 +50,11 @@ export class RouterModule {
         }),
         TerminusModule.forRoot({ logger: false }),
         ScheduleModule.forRoot(),
-        ZendeskModule.forRoot({ requestsPerMinute: config.zendesk.requestsPerMin, ...zendesk }),
+        ZendeskModule.forRoot({
+          requestsPerMinute: config.zendesk.requestsPerMin,
+          readShare: config.zendesk.readSharePct / 100,
+          ...zendesk,
+        }),
       ],
       controllers: [WebhookController, HealthController, MetricsController, RouterApiController],
       providers: [
@@ -81,6 +87,18 @@ export class RouterModule {
               config.zendesk.webhookMaxBodyBytes,
             ),
         },
+        {
+          provide: WebhookDeliveries,
+          useFactory: (metrics: RouterMetrics) => {
+            const logger = new Logger('Webhooks');
+            return new WebhookDeliveries({
+              counted: (kind, cause) => metrics.webhookDelivery(kind, cause),
+              warn: (message) => logger.warn(message),
+            });
+          },
+          inject: [RouterMetrics],
+        },
+        ZendeskClockWatch,
         AgentStateCache,
         PauseSwitch,
         LiveEvents,

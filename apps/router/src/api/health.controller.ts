@@ -14,6 +14,8 @@ import { ROUTER_CONFIG } from '../config/router.tokens';
 import type { RouterConfig } from '../config/router.config';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { AgentSyncService } from '../sync/agent-sync.service';
+import { WebhookDeliveries } from '../sync/webhook-deliveries';
+import { ZendeskClockWatch } from '../sync/zendesk-clock.watch';
 
 /** A full sync older than this many resync intervals means the router's picture may be stale. */
 const STALE_SYNC_INTERVALS = 3;
@@ -23,6 +25,8 @@ const STALE_SYNC_INTERVALS = 3;
  * takes writes) — either down makes the router `error` (503); `sync` (a full list succeeded
  * recently) and `zendesk` (the breaker is closed) make it `degraded` (200) when they are not
  * up: the router still takes webhooks and records, and catches up when Zendesk answers again.
+ * So do `webhooks` (most recent deliveries rejected: events are being lost) and `clock` (Zendesk's
+ * clock further from ours than the webhook replay window).
  */
 @ApiTags('health')
 @Controller('health')
@@ -35,6 +39,8 @@ export class HealthController {
     private readonly sync: AgentSyncService,
     private readonly client: ZendeskClient,
     private readonly audit: AuditHealth,
+    private readonly deliveries: WebhookDeliveries,
+    private readonly clock: ZendeskClockWatch,
   ) {}
 
   @Get()
@@ -44,6 +50,8 @@ export class HealthController {
       () => this.rulesLoaded(),
       () => this.lastSync(),
       () => this.zendesk(),
+      () => this.webhooks(),
+      () => this.zendeskClock(),
       () => this.auditStore(),
     ]);
   }
@@ -72,10 +80,38 @@ export class HealthController {
 
   private zendesk(): HealthIndicatorResult {
     const budget = this.client.budget();
-    const data = { breaker: budget.breaker, budgetRemaining: budget.remaining, queued: budget.queued };
+    const data = {
+      breaker: budget.breaker,
+      budgetRemaining: budget.remaining,
+      accountRemaining: budget.accountRemaining,
+      queued: budget.queued,
+      queuedBy: budget.queuedBy,
+      targetedReads: this.sync.pendingReads(),
+    };
     return budget.breaker === 'closed'
       ? this.indicator.check('zendesk').up(data)
       : this.indicator.check('zendesk').degraded(data);
+  }
+
+  /** Degraded while most recent deliveries are rejected (Zendesk does not retry a 401). */
+  private webhooks(): HealthIndicatorResult {
+    const report = this.deliveries.report();
+    const data = {
+      recent: report.recent,
+      rejected: report.recentRejected,
+      rejectedByReason: report.recentByCause,
+      rejectedTotal: report.rejectedTotal,
+      lastRejection: report.lastRejection,
+    };
+    return report.mostlyRejected
+      ? this.indicator.check('webhooks').degraded(data)
+      : this.indicator.check('webhooks').up(data);
+  }
+
+  /** Degraded while Zendesk's clock is further from ours than the webhook replay window. */
+  private zendeskClock(): HealthIndicatorResult {
+    const { skewed, ...data } = this.clock.report();
+    return skewed ? this.indicator.check('clock').degraded(data) : this.indicator.check('clock').up(data);
   }
 
   /** The store takes a probe write now; else why not, since when — and no write is sent meanwhile. */

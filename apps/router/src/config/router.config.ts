@@ -16,6 +16,8 @@ export interface RouterConfig {
   readonly zendesk: {
     readonly target: ZendeskTarget;
     readonly requestsPerMin: number;
+    /** The share of `requestsPerMin` targeted reads may use, in percent. */
+    readonly readSharePct: number;
     /** Secrets accepted on incoming webhooks (several while rotating). */
     readonly webhookSecrets: readonly string[];
     readonly webhookSecretGenerated: boolean;
@@ -228,6 +230,7 @@ export interface LoadOptions {
     zendesk: {
       target,
       requestsPerMin: int('ZENDESK_REQUESTS_PER_MIN', 180, 1, 10_000),
+      readSharePct: int('ZENDESK_READ_SHARE_PCT', 50, 1, 100),
       webhookSecrets: secrets,
       webhookSecretGenerated: secretSource === 'generated',
       webhookSecretSource: secretSource,

@@ -3,6 +3,7 @@ import { ZendeskClient } from '@app/zendesk';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { DecisionRecord } from '../audit/audit.store';
+import type { IntakeOutcome, RejectionCause } from '../sync/webhook.intake';
 
 const BREAKER_STATES = { closed: 0, half_open: 1, open: 2 } as const;
 
@@ -46,6 +47,45 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  private readonly webhooks = new Counter({
+    name: 'router_webhooks_total',
+    help: 'Webhook deliveries, by outcome: accepted, duplicate or rejected',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly webhooksRejected = new Counter({
+    name: 'router_webhooks_rejected_total',
+    help: 'Webhook deliveries rejected, by reason (bad_signature, stale_timestamp, too_large, malformed, ...)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly targetedReads = new Counter({
+    name: 'router_targeted_reads_total',
+    help: 'Targeted reads of one agent after a version gap or an unknown agent, by outcome: applied, unchanged, failed',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly targetedReadEvents = new Counter({
+    name: 'router_targeted_read_events_total',
+    help: 'Events for an agent whose read was in flight, by outcome: waited (then applied or made redundant), dropped (still not applicable after the read; the next resync catches up)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly targetedReadsPending = new Gauge({
+    name: 'router_targeted_reads_pending',
+    help: 'Agents with a targeted read waiting for budget or in flight',
+    registers: [this.registry],
+  });
+  private readonly targetedReadWaiting = new Gauge({
+    name: 'router_targeted_read_waiting_events',
+    help: 'Events waiting for their agent’s targeted read',
+    registers: [this.registry],
+  });
+  private readonly clockSkewed = new Gauge({
+    name: 'router_zendesk_clock_skewed',
+    help: '1 while Zendesk’s clock (its Date header) is further from ours than WEBHOOK_MAX_SKEW_S',
+    registers: [this.registry],
+  });
   private subscription: Subscription | null = null;
 
   constructor(private readonly client: ZendeskClient) {
@@ -75,6 +115,42 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
         this.set(budget.budget().queued);
       },
     });
+    new Gauge({
+      name: 'router_zendesk_queued_requests_by_priority',
+      help: 'Calls waiting for budget, by priority: write, read (targeted reads), bulk (resyncs)',
+      labelNames: ['priority'],
+      registers: [this.registry],
+      collect() {
+        for (const [priority, queued] of Object.entries(budget.budget().queuedBy))
+          this.set({ priority }, queued);
+      },
+    });
+    new Gauge({
+      name: 'router_zendesk_account_remaining',
+      help: 'Requests the account has left by Zendesk’s last X-Rate-Limit-Remaining, less ours since (NaN until it says)',
+      registers: [this.registry],
+      collect() {
+        this.set(budget.budget().accountRemaining ?? NaN);
+      },
+    });
+    new Counter({
+      name: 'router_zendesk_account_holds_total',
+      help: 'Times calls were held back because the account, shared with other integrations, had little left',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(budget.budget().accountHolds);
+      },
+    });
+    new Gauge({
+      name: 'router_zendesk_clock_offset_seconds',
+      help: 'Zendesk’s clock (its Date header) minus ours, in seconds (NaN before its first answer)',
+      registers: [this.registry],
+      collect() {
+        const offset = budget.clockOffset();
+        this.set(offset === null ? NaN : offset.offsetMs / 1000);
+      },
+    });
   }
 
   onModuleInit(): void {
@@ -97,6 +173,30 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
       this.decisions.inc({ rule: record.rule, outcome: record.outcome });
       if (record.latencyMs !== null) this.latency.observe(record.latencyMs / 1000);
     }
+  }
+
+  /** One webhook delivery's outcome (and why, when rejected). */
+  webhookDelivery(kind: IntakeOutcome['kind'], cause?: RejectionCause): void {
+    this.webhooks.inc({ outcome: kind });
+    if (cause) this.webhooksRejected.inc({ reason: cause });
+  }
+
+  targetedRead(outcome: 'applied' | 'unchanged' | 'failed'): void {
+    this.targetedReads.inc({ outcome });
+  }
+
+  targetedReadEvent(outcome: 'waited' | 'dropped', count = 1): void {
+    if (count > 0) this.targetedReadEvents.inc({ outcome }, count);
+  }
+
+  /** Agents whose read is pending, and the events waiting for those reads. */
+  targetedReadsWaiting(agents: number, events: number): void {
+    this.targetedReadsPending.set(agents);
+    this.targetedReadWaiting.set(events);
+  }
+
+  clockSkew(beyondWindow: boolean): void {
+    this.clockSkewed.set(beyondWindow ? 1 : 0);
   }
 
   evaluated(seconds: number): void {

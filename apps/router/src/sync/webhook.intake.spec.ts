@@ -79,25 +79,45 @@ describe('WebhookIntake', () => {
   });
 
   it.each([
-    ['a wrong secret', () => signed(EVENT, { secret: 'another-secret' }), 401],
-    ['a stale timestamp', () => signed(EVENT, { timestamp: '2026-11-23T09:54:59Z' }), 401],
+    ['a wrong secret', () => signed(EVENT, { secret: 'another-secret' }), 401, 'bad_signature'],
+    ['a stale timestamp', () => signed(EVENT, { timestamp: '2026-11-23T09:54:59Z' }), 401, 'stale_timestamp'],
+    [
+      'a timestamp from a clock ahead',
+      () => signed(EVENT, { timestamp: '2026-11-23T10:05:01Z' }),
+      401,
+      'stale_timestamp',
+    ],
+    [
+      'a timestamp that is no time',
+      () => signed(EVENT, { timestamp: 'yesterday' }),
+      401,
+      'malformed_timestamp',
+    ],
     [
       'a body changed after signing',
       () => ({ ...signed(EVENT), body: Buffer.from(EVENT.replace('online', 'offline')) }),
       401,
+      'bad_signature',
     ],
-    ['no signature', () => ({ headers: {}, body: Buffer.from(EVENT) }), 401],
-    ['a body over the limit', () => signed(JSON.stringify({ padding: 'x'.repeat(2_000) })), 413],
-    ['malformed JSON', () => signed('{"id": '), 400],
+    ['no signature', () => ({ headers: {}, body: Buffer.from(EVENT) }), 401, 'missing_signature'],
+    [
+      'no timestamp',
+      () => ({ headers: { 'x-zendesk-webhook-signature': 'c2ln' }, body: Buffer.from(EVENT) }),
+      401,
+      'missing_timestamp',
+    ],
+    ['a body over the limit', () => signed(JSON.stringify({ padding: 'x'.repeat(2_000) })), 413, 'too_large'],
+    ['malformed JSON', () => signed('{"id": '), 400, 'malformed'],
     [
       'JSON that is not an event',
       () => signed('{"id": "x", "type": "zen:event-type:agent.state_changed"}'),
       400,
+      'malformed',
     ],
-  ])('rejects %s', (_case, request, status) => {
+  ])('rejects %s', (_case, request, status, cause) => {
     const { headers, body } = request();
     const outcome = intake.receive(headers, body);
-    expect(outcome).toMatchObject({ status, kind: 'rejected', reason: expect.any(String) });
+    expect(outcome).toMatchObject({ status, kind: 'rejected', cause, reason: expect.any(String) });
     // Nothing was remembered: the genuine event is still accepted afterwards.
     const genuine = signed(EVENT);
     expect(intake.receive(genuine.headers, genuine.body).kind).toBe('accepted');

@@ -1,15 +1,23 @@
 import {
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
+  type SignatureFailure,
   type WebhookSignatureVerifier,
 } from '@app/zendesk';
 import type { AgentEventEnvelope } from './agent-state.cache';
+
+/**
+ * Why a webhook request was rejected, as counted in `/metrics`: the signature checks' reasons
+ * (a stale timestamp is what clock skew looks like), a body over the limit, or a body that is
+ * not an event envelope.
+ */
+export type RejectionCause = SignatureFailure | 'too_large' | 'malformed';
 
 /** What to answer Zendesk, and what (if anything) to do with the event. */
 export type IntakeOutcome =
   | { status: 200; kind: 'accepted'; envelope: AgentEventEnvelope }
   | { status: 200; kind: 'duplicate'; eventId: string }
-  | { status: 400 | 401 | 413; kind: 'rejected'; reason: string };
+  | { status: 400 | 401 | 413; kind: 'rejected'; cause: RejectionCause; reason: string };
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -33,6 +41,7 @@ export class WebhookIntake {
       return {
         status: 413,
         kind: 'rejected',
+        cause: 'too_large',
         reason: `body of ${rawBody.length} bytes is over the ${this.maxBodyBytes}-byte limit`,
       };
     }
@@ -41,15 +50,17 @@ export class WebhookIntake {
       timestamp: header(headers, WEBHOOK_TIMESTAMP_HEADER),
       rawBody,
     });
-    if (!verdict.valid) return { status: 401, kind: 'rejected', reason: verdict.detail };
+    if (!verdict.valid)
+      return { status: 401, kind: 'rejected', cause: verdict.reason, reason: verdict.detail };
     let body: unknown;
     try {
       body = JSON.parse(rawBody.toString('utf8'));
     } catch {
-      return { status: 400, kind: 'rejected', reason: 'the body is not valid JSON' };
+      return { status: 400, kind: 'rejected', cause: 'malformed', reason: 'the body is not valid JSON' };
     }
     const envelope = asEnvelope(body);
-    if (typeof envelope === 'string') return { status: 400, kind: 'rejected', reason: envelope };
+    if (typeof envelope === 'string')
+      return { status: 400, kind: 'rejected', cause: 'malformed', reason: envelope };
     if (this.seen.has(envelope.id)) return { status: 200, kind: 'duplicate', eventId: envelope.id };
     this.remember(envelope.id);
     return { status: 200, kind: 'accepted', envelope };
