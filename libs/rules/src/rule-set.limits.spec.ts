@@ -35,7 +35,7 @@ describe('rule set limits', () => {
       { path: 'b.yaml', text: `rules:\n${rules(2, 'b')}` },
     ];
     expect(() => parseRuleSet(files, { ...DEFAULT_RULE_LIMITS, maxRules: 3 })).toThrow(
-      'b.yaml:3:5: the rule set has 4 rules, more than the 3 allowed (this is rule 4)',
+      'b.yaml:3:5: the rule set has more than the 3 rules allowed (this is rule 4; the files after this one were not read)',
     );
     expect(parseRuleSet(files, { ...DEFAULT_RULE_LIMITS, maxRules: 4 }).rules).toHaveLength(4);
   });

@@ -70,19 +70,21 @@ interface Context {
 /**
  * Parses and checks a whole rule set. Every problem in every file is reported at once, each with
  * its `file:line:column`; nothing is returned unless the set is entirely valid. A file that breaks
- * one of the `limits` is reported for that alone, and a set with too many rules for its count.
+ * one of the `limits` is reported for that alone, and a set with too many rules for its count:
+ * the files after the one that passes the limit are not read.
  */
 export function parseRuleSet(files: readonly RuleFile[], limits: RuleLimits = DEFAULT_RULE_LIMITS): RuleSet {
-  const parsed = [...files]
-    .sort((a, b) => a.path.localeCompare(b.path))
-    .map((f) => new YamlDocument(f.path, f.text, ROOT, limits));
+  const parsed: YamlDocument[] = [];
   let timeZone: { value: string; at: YamlNode } | null = null;
   const calendars = new Map<string, { calendar: Calendar; at: YamlNode }>();
   const customStatuses = new Set<string>();
   const ruleNodes: YamlNode[] = [];
   let tooManyRules = false;
 
-  for (const file of parsed) {
+  for (const source of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
+    if (ruleNodes.length > limits.maxRules) break;
+    const file = new YamlDocument(source.path, source.text, ROOT, limits);
+    parsed.push(file);
     if (file.root.node === null) continue;
     if (!file.root.isMap()) {
       file.root.problem(
@@ -141,7 +143,7 @@ export function parseRuleSet(files: readonly RuleFile[], limits: RuleLimits = DE
   if (ruleNodes.length > limits.maxRules) {
     tooManyRules = true;
     ruleNodes[limits.maxRules]!.problem(
-      `the rule set has ${ruleNodes.length} rules, more than the ${limits.maxRules} allowed (this is rule ${limits.maxRules + 1})`,
+      `the rule set has more than the ${limits.maxRules} rules allowed (this is rule ${limits.maxRules + 1}; the files after this one were not read)`,
     );
   }
   // Too many rules to check: the counts are the problem, not what each rule says.
