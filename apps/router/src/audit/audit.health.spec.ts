@@ -96,4 +96,14 @@ describe('AuditHealth', () => {
     expect(recovered).toHaveBeenCalledTimes(1);
     expect(await metric('router_audit_write_failures_total')).toEqual([[{ code: 'SQLITE_FULL' }, 5]]);
   });
+
+  it('probes for /health at most once a second', async () => {
+    const probe = jest.spyOn(store, 'probe');
+    await health.check();
+    await health.check();
+    expect(probe).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(1_000);
+    await health.check();
+    expect(probe).toHaveBeenCalledTimes(2);
+  });
 });

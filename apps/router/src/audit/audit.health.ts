@@ -4,6 +4,8 @@ import type { AuditStore } from './audit.store';
 
 /** How often a store that cannot write is tried again. */
 export const PROBE_INTERVAL_MS = 2_000;
+/** `/health` probes the store at most this often; between probes it reports the last answer. */
+const CHECK_INTERVAL_MS = 1_000;
 
 /** The audit store as the health check reports it. */
 export interface AuditStoreStatus {
@@ -36,6 +38,7 @@ export class AuditHealth implements OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private outage: Outage | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private lastCheckAt = -Infinity;
   private readonly listeners: Array<() => void> = [];
   private readonly writableGauge: Gauge;
   private readonly failures: Counter<'code'>;
@@ -86,9 +89,13 @@ export class AuditHealth implements OnApplicationShutdown {
     };
   }
 
-  /** Tries the store with a probe write now; the status after it. */
+  /** Tries the store with a probe write (at most once a second); the status after it. */
   async check(): Promise<AuditStoreStatus> {
-    await this.probe();
+    const now = this.now();
+    if (now - this.lastCheckAt >= CHECK_INTERVAL_MS) {
+      this.lastCheckAt = now;
+      await this.probe();
+    }
     return this.status();
   }
 
