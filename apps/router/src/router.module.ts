@@ -23,6 +23,7 @@ import { AgentStateCache } from './sync/agent-state.cache';
 import { AgentSyncService } from './sync/agent-sync.service';
 import { DecodeDropLog } from './sync/decode-drop.log';
 import { WebhookDeliveries } from './sync/webhook-deliveries';
+import { OAuthTokenLog } from './sync/oauth-token.log';
 import { WebhookIntake } from './sync/webhook.intake';
 import { ZendeskClockWatch } from './sync/zendesk-clock.watch';
 
@@ -95,6 +96,7 @@ export class RouterModule {
               counted: (kind, cause) => metrics.webhookDelivery(kind, cause),
               warn: (message) => logger.warn(message),
             });
+        OAuthTokenLog,
           },
           inject: [RouterMetrics],
         },

@@ -96,6 +96,44 @@ describe('router configuration', () => {
     ).toEqual(['ZENDESK_SUBDOMAIN and ZENDESK_BASE_URL: give one, not both']);
   });
 
+  it('takes expiring OAuth tokens with their client and refresh token, kept in DATA_DIR', () => {
+    const oauth = {
+      ZENDESK_SUBDOMAIN: 'acme',
+      ZENDESK_WEBHOOK_SECRET: 's3cret-value',
+      ZENDESK_OAUTH_CLIENT_ID: 'router',
+      ZENDESK_OAUTH_CLIENT_SECRET: 'client-secret-1',
+      ZENDESK_OAUTH_REFRESH_TOKEN: 'refresh-token-1',
+      DATA_DIR: '/var/lib/router',
+    };
+    expect(loadRouterConfig(oauth).zendesk.target).toEqual({
+      kind: 'account',
+      subdomain: 'acme',
+      auth: {
+        type: 'oauth_refresh',
+        clientId: 'router',
+        clientSecret: 'client-secret-1',
+        refreshToken: 'refresh-token-1',
+        tokenStorePath: '/var/lib/router/oauth-tokens.json',
+      },
+    });
+    expect(
+      loadRouterConfig({ ...oauth, ZENDESK_OAUTH_TOKEN: 'access-token-1' }).zendesk.target,
+    ).toMatchObject({ auth: { type: 'oauth_refresh', accessToken: 'access-token-1' } });
+    const half = problemsOf({
+      ZENDESK_SUBDOMAIN: 'acme',
+      ZENDESK_WEBHOOK_SECRET: 's3cret-value',
+      ZENDESK_OAUTH_REFRESH_TOKEN: 'refresh-token-1',
+    });
+    expect(half).toEqual([
+      'ZENDESK_OAUTH_CLIENT_ID: required for expiring OAuth tokens (with ZENDESK_OAUTH_CLIENT_ID, ZENDESK_OAUTH_CLIENT_SECRET and ZENDESK_OAUTH_REFRESH_TOKEN)',
+      'ZENDESK_OAUTH_CLIENT_SECRET: required for expiring OAuth tokens (with ZENDESK_OAUTH_CLIENT_ID, ZENDESK_OAUTH_CLIENT_SECRET and ZENDESK_OAUTH_REFRESH_TOKEN)',
+    ]);
+    expect(half.join(' ')).not.toContain('refresh-token-1');
+    expect(
+      problemsOf({ ...oauth, ZENDESK_EMAIL: 'ops@acme.example', ZENDESK_API_TOKEN: 'token-123456' }),
+    ).toEqual(['ZENDESK_OAUTH_* and ZENDESK_EMAIL/ZENDESK_API_TOKEN: use one way to authenticate']);
+  });
+
   it('subscribes itself to a server that is not a Zendesk account, never to a real account', () => {
     const sim = { ZENDESK_BASE_URL: 'http://127.0.0.1:4010', ZENDESK_OAUTH_TOKEN: 'sim-oauth-token' };
     const config = loadRouterConfig({ ...sim, DATA_DIR: '/nonexistent' });

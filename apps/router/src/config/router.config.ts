@@ -70,6 +70,11 @@ export function webhookSecretPath(dataDir: string): string {
   return join(dataDir, 'webhook-secret');
 }
 
+/** Where the router keeps the newest OAuth token pair (section 2.1), readable by its owner only. */
+export function oauthTokenPath(dataDir: string): string {
+  return join(dataDir, 'oauth-tokens.json');
+}
+
 /** Raised with every bad key at once; never holds a secret's value. */
 export class RouterConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -153,10 +158,34 @@ export interface LoadOptions {
     );
   }
   if (subdomain && baseUrl) problems.push('ZENDESK_SUBDOMAIN and ZENDESK_BASE_URL: give one, not both');
+  // Expiring OAuth tokens (section 2.1): the OAuth client and a refresh token, which rotates.
+  const oauthClientId = read('ZENDESK_OAUTH_CLIENT_ID');
+  const oauthClientSecret = secret('ZENDESK_OAUTH_CLIENT_SECRET');
+  const oauthRefreshToken = secret('ZENDESK_OAUTH_REFRESH_TOKEN');
+  const refreshing = Boolean(oauthClientId || oauthClientSecret || oauthRefreshToken);
   let auth: ZendeskAuth | null = null;
-  if (oauthToken && (email || apiToken))
-    problems.push('ZENDESK_OAUTH_TOKEN and ZENDESK_EMAIL/ZENDESK_API_TOKEN: use one way to authenticate');
-  else if (oauthToken) auth = { type: 'oauth', accessToken: oauthToken };
+  if ((oauthToken || refreshing) && (email || apiToken))
+    problems.push('ZENDESK_OAUTH_* and ZENDESK_EMAIL/ZENDESK_API_TOKEN: use one way to authenticate');
+  else if (refreshing) {
+    const missing = [
+      ['ZENDESK_OAUTH_CLIENT_ID', oauthClientId],
+      ['ZENDESK_OAUTH_CLIENT_SECRET', oauthClientSecret],
+      ['ZENDESK_OAUTH_REFRESH_TOKEN', oauthRefreshToken],
+    ].filter(([, value]) => !value);
+    for (const [key] of missing)
+      problems.push(
+        `${key}: required for expiring OAuth tokens (with ZENDESK_OAUTH_CLIENT_ID, ZENDESK_OAUTH_CLIENT_SECRET and ZENDESK_OAUTH_REFRESH_TOKEN)`,
+      );
+    if (missing.length === 0)
+      auth = {
+        type: 'oauth_refresh',
+        clientId: oauthClientId!,
+        clientSecret: oauthClientSecret!,
+        refreshToken: oauthRefreshToken!,
+        ...(oauthToken ? { accessToken: oauthToken } : {}),
+        tokenStorePath: oauthTokenPath(read('DATA_DIR') ?? './data'),
+      };
+  } else if (oauthToken) auth = { type: 'oauth', accessToken: oauthToken };
   else if (email || apiToken) {
     if (!email || !/^[^\s@]+@[^\s@]+$/.test(email))
       problems.push('ZENDESK_EMAIL: expected the email of the user the API token acts as');
