@@ -21,10 +21,10 @@ export interface RouterConfig {
     /** Secrets accepted on incoming webhooks (several while rotating). */
     readonly webhookSecrets: readonly string[];
     readonly webhookSecretGenerated: boolean;
-    readonly webhookMaxSkewS: number;
-    readonly webhookMaxBodyBytes: number;
     /** Where `webhookSecrets` come from; `webhooks_api`: the router subscribes itself at start. */
     readonly webhookSecretSource: WebhookSecretSource;
+    readonly webhookMaxSkewS: number;
+    readonly webhookMaxBodyBytes: number;
   };
   readonly sync: {
     readonly resyncIntervalS: number;
@@ -85,6 +85,11 @@ export class RouterConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** `forWebhookSetup`: for `npm run setup-webhook`, which makes the secret a real account lacks. */
+export interface LoadOptions {
+  readonly forWebhookSetup?: boolean;
+}
+
 /**
  * Reads and validates the environment (see the README's configuration table). With no Zendesk
  * account configured the router runs against the embedded simulator and enforces; against a
@@ -108,11 +113,6 @@ export function loadRouterConfig(env: Env = process.env, options: LoadOptions = 
   };
   const bool = (key: string, fallback: boolean): boolean => {
     const raw = read(key)?.toLowerCase();
-/** `forWebhookSetup`: for `npm run setup-webhook`, which makes the secret a real account lacks. */
-export interface LoadOptions {
-  readonly forWebhookSetup?: boolean;
-}
-
     if (raw === undefined) return fallback;
     if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
     if (['0', 'false', 'off', 'no'].includes(raw)) return false;
@@ -202,6 +202,9 @@ export interface LoadOptions {
     problems.push('Zendesk credentials are set but no account: set ZENDESK_SUBDOMAIN (or ZENDESK_BASE_URL)');
 
   const dataDir = read('DATA_DIR') ?? './data';
+  const host = read('HOST') ?? '127.0.0.1';
+  const publicUrl = url('PUBLIC_URL');
+  const realAccount = Boolean(subdomain) || (baseUrl !== null && isZendeskAccountUrl(baseUrl));
   // `npm run setup-webhook` stores the secret here; the environment wins when both are set.
   const storedSecret = existsSync(webhookSecretPath(dataDir))
     ? readFileSync(webhookSecretPath(dataDir), 'utf8').trim()
@@ -244,9 +247,6 @@ export interface LoadOptions {
         : { kind: 'url', baseUrl: baseUrl!, auth };
 
   const config: RouterConfig = {
-  const host = read('HOST') ?? '127.0.0.1';
-  const publicUrl = url('PUBLIC_URL');
-  const realAccount = Boolean(subdomain) || (baseUrl !== null && isZendeskAccountUrl(baseUrl));
     http: {
       host,
       port: int('PORT', 3000, 0, 65_535),
