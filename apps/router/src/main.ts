@@ -8,10 +8,10 @@ import { extname, join } from 'node:path';
 import { RuleSetError } from '@app/rules';
 import { RouterConfigError, loadRouterConfig, type RouterConfig } from './config/router.config';
 import { createRouterApp, listenAndSync } from './router.app';
+import { subscribeAtStart } from './sync/webhook.bootstrap';
 
 const logger = new Logger('Router');
 
-import { subscribeAtStart } from './sync/webhook.bootstrap';
 async function main(): Promise<void> {
   let config = loadRouterConfig();
   const port = config.http.port === 0 ? await freePort(config.http.host) : config.http.port;
@@ -32,9 +32,6 @@ async function main(): Promise<void> {
       break;
     case 'url':
       zendesk = { baseUrl: target.baseUrl, auth: target.auth };
-      break;
-  }
-  const app = await createRouterApp(config, zendesk);
       if (config.zendesk.webhookSecretSource === 'webhooks_api') {
         // Not a Zendesk account (a simulator run on its own): the router subscribes itself.
         const { config: subscribed, subscription } = await subscribeAtStart(config, zendesk, port);
@@ -43,6 +40,9 @@ async function main(): Promise<void> {
           `Webhook ${subscription.webhookId} ${subscription.created ? 'created' : 'updated'} through the Webhooks API: ${subscription.endpoint}`,
         );
       }
+      break;
+  }
+  const app = await createRouterApp(config, zendesk);
   await listenAndSync(app, port, config.http.host);
   const url = `http://${config.http.host}:${port}`;
   logger.log(

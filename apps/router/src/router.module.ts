@@ -96,7 +96,6 @@ export class RouterModule {
               counted: (kind, cause) => metrics.webhookDelivery(kind, cause),
               warn: (message) => logger.warn(message),
             });
-        OAuthTokenLog,
           },
           inject: [RouterMetrics],
         },
@@ -106,6 +105,7 @@ export class RouterModule {
         LiveEvents,
         RouterMetrics,
         DecodeDropLog,
+        OAuthTokenLog,
         PipelineRunner,
         RuleSetWatcher,
         AgentSyncService,
