@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ZendeskClientOptions } from '@app/zendesk';
 import { json, type NextFunction, type Request, type Response } from 'express';
+import { API_BOUNDS, tooDeepAt } from './api/api-input.bounds';
 import { JsonErrorFilter } from './api/json-error.filter';
 import { readRawBody } from './api/webhook.controller';
 import type { RouterConfig } from './config/router.config';
@@ -78,12 +79,23 @@ export async function listenAndSync(app: NestExpressApplication, port: number, h
   await app.get(AgentSyncService).start();
 }
 
-/** JSON bodies for the API, with parse errors answered as JSON (not Express's HTML page). */
+/**
+ * JSON bodies for the API, with parse errors answered as JSON (not Express's HTML page), and no
+ * deeper than `API_BOUNDS.maxBodyDepth`: validation and the handlers walk a body recursively.
+ */
 function jsonBody() {
   const parse = json({ limit: '100kb' });
   return (req: Request, res: Response, next: NextFunction): void => {
     parse(req, res, (error?: unknown) => {
-      if (!error) return next();
+      if (!error) {
+        const deepAt = tooDeepAt(req.body, API_BOUNDS.maxBodyDepth);
+        if (deepAt === null) return next();
+        res.status(400).json({
+          error: 'bad_request',
+          message: `the body nests deeper than ${API_BOUNDS.maxBodyDepth} levels (at ${deepAt})`,
+        });
+        return;
+      }
       const tooLarge = (error as { type?: string }).type === 'entity.too.large';
       res
         .status(tooLarge ? 413 : 400)

@@ -7,11 +7,11 @@ import {
   Param,
   Post,
   Query,
-  Sse,
+  Req,
+  Res,
   UseGuards,
-  type MessageEvent,
 } from '@nestjs/common';
-import { map, type Observable } from 'rxjs';
+import type { Request, Response } from 'express';
 import { LiveEvents } from './live.events';
 import {
   ACTIONS,
@@ -22,8 +22,9 @@ import {
   givenFactProblem,
   type RuleExplanation,
 } from '@app/rules';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AuditStore } from '../audit/audit.store';
+import { factsBoundProblem, parseIsoTime } from './api-input.bounds';
 import { DecisionsQuery, ExplainRequest } from './router-api.dto';
 import { PauseSwitch } from '../safety/pause.switch';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
@@ -46,10 +47,15 @@ export class RouterApiController {
     private readonly live: LiveEvents,
   ) {}
 
-  /** Server-Sent Events: `decision` for every recorded decision, `agent` for every agent change. */
-  @Sse('stream')
-  stream(): Observable<MessageEvent> {
-    return this.live.events$.pipe(map((event) => ({ type: event.type, data: event })));
+  /**
+   * Server-Sent Events: `decision` for every recorded decision, `agent` for every agent change.
+   * A client that does not read what is sent is dropped (see `LIVE_STREAM_MAX_BUFFERED_BYTES`).
+   */
+  @Get('stream')
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'A stream of `decision` and `agent` events' })
+  stream(@Req() req: Request, @Res() res: Response): void {
+    this.live.serve(req, res);
   }
 
   /** One agent as the router sees it: its facts, where each rule stands for it and why, and its last decisions. */
@@ -73,7 +79,7 @@ export class RouterApiController {
     };
   }
 
-  /** Decisions, newest first: filter by agent_id, rule, outcome, from, to (ISO); page with `before`. */
+  /** Decisions, newest first: filter by agent_id, rule, outcome, from, to (ISO 8601, see `parseIsoTime`); page with `before`. */
   @Get('decisions')
   @ApiOkResponse({ description: 'A page of decisions and the cursor for the next one' })
   async decisions(@Query() query: DecisionsQuery) {
@@ -81,8 +87,8 @@ export class RouterApiController {
       agentId: query.agent_id,
       rule: query.rule,
       outcome: query.outcome,
-      from: query.from === undefined ? undefined : Date.parse(query.from),
-      to: query.to === undefined ? undefined : Date.parse(query.to),
+      from: query.from === undefined ? undefined : parseIsoTime(query.from, { dateOnly: true })!,
+      to: query.to === undefined ? undefined : parseIsoTime(query.to, { dateOnly: true })!,
       before: query.before,
       limit: query.limit,
     });
@@ -136,6 +142,8 @@ export class RouterApiController {
     }
     if (!input.facts)
       throw badRequest('facts', 'an object of fact values (or give agent_id, or account: true)', input.facts);
+    const bound = factsBoundProblem(input.facts);
+    if (bound) throw new HttpException({ error: 'bad_request', message: bound }, 400);
     const scope = input.scope ?? 'agent';
     const statuses = new Set<string>([...DEFAULT_STATUSES, ...ruleSet.customStatuses]);
     for (const [name, value] of Object.entries(input.facts)) {
@@ -148,7 +156,7 @@ export class RouterApiController {
         400,
       );
     }
-    const at = input.at === undefined ? Date.now() : Date.parse(input.at);
+    const at = input.at === undefined ? Date.now() : parseIsoTime(input.at, { dateOnly: false })!;
     const targets = await evaluation.whatIf({
       scope,
       facts: input.facts,

@@ -1,19 +1,20 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
-  Matches,
   Max,
+  MaxLength,
   Min,
 } from 'class-validator';
 import type { DecisionOutcome } from '../audit/audit.store';
+import { API_BOUNDS, IsIsoTime, isoTimeExpected } from './api-input.bounds';
 
 /** Decision outcomes, as the audit log records them. */
 export const OUTCOMES: readonly DecisionOutcome[] = ['applied', 'shadow', 'no_op', 'suppressed', 'failed'];
@@ -25,11 +26,15 @@ export class DecisionsQuery {
   @Type(() => Number)
   @IsInt({ message: 'agent_id must be a whole number' })
   @Min(1, { message: 'agent_id must be a whole number' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'agent_id must be a whole number' })
   agent_id?: number;
 
   @ApiPropertyOptional({ description: 'Only this rule' })
   @IsOptional()
   @IsString()
+  @MaxLength(API_BOUNDS.maxFactNameLength, {
+    message: `rule must be a rule name of at most ${API_BOUNDS.maxFactNameLength} characters`,
+  })
   rule?: string;
 
   @ApiPropertyOptional({ enum: OUTCOMES })
@@ -37,14 +42,17 @@ export class DecisionsQuery {
   @IsIn(OUTCOMES, { message: `outcome must be one of ${OUTCOMES.join(', ')}` })
   outcome?: DecisionOutcome;
 
-  @ApiPropertyOptional({ description: 'From this time (ISO 8601), inclusive' })
+  @ApiPropertyOptional({
+    description:
+      'From this time, inclusive: ISO 8601 with its offset (2026-11-23T10:00:00Z, 2026-11-23T10:00:00+01:00) or a date (2026-11-23, UTC)',
+  })
   @IsOptional()
-  @IsISO8601({}, { message: 'from must be an ISO 8601 time' })
+  @IsIsoTime({ dateOnly: true })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Up to this time (ISO 8601), exclusive' })
+  @ApiPropertyOptional({ description: 'Up to this time, exclusive; the same forms as from' })
   @IsOptional()
-  @IsISO8601({}, { message: 'to must be an ISO 8601 time' })
+  @IsIsoTime({ dateOnly: true })
   to?: string;
 
   @ApiPropertyOptional({
@@ -54,6 +62,7 @@ export class DecisionsQuery {
   @Type(() => Number)
   @IsInt({ message: 'before must be a whole number' })
   @Min(1, { message: 'before must be a whole number' })
+  @Max(Number.MAX_SAFE_INTEGER, { message: 'before must be a whole number' })
   before?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
@@ -101,18 +110,15 @@ export class ExplainRequest {
     example: '2026-11-23T10:00:00+01:00',
   })
   @IsOptional()
-  @Matches(/(Z|[+-]\d\d:\d\d)$/, {
-    message: 'at must be an ISO 8601 time with its offset, such as 2026-11-23T10:00:00+01:00',
-  })
-  @IsISO8601(
-    { strict: true },
-    { message: 'at must be an ISO 8601 time with its offset, such as 2026-11-23T10:00:00+01:00' },
-  )
+  @IsIsoTime({ dateOnly: false }, { message: `at must be ${isoTimeExpected({ dateOnly: false })}` })
   at?: string;
 
   @ApiPropertyOptional({ description: "The agent's group ids, for rule scopes", type: [Number] })
   @IsOptional()
   @IsArray({ message: 'groups must be a list of group ids' })
+  @ArrayMaxSize(API_BOUNDS.maxListLength, {
+    message: `groups must be a list of at most ${API_BOUNDS.maxListLength} group ids`,
+  })
   @IsInt({ each: true, message: 'groups must be a list of group ids' })
   groups?: number[];
 }

@@ -47,6 +47,11 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
+  private readonly liveDropped = new Counter({
+    name: 'router_sse_dropped_total',
+    help: 'Live-stream (Server-Sent Events) clients dropped for not reading their events',
+    registers: [this.registry],
+  });
   private readonly webhooks = new Counter({
     name: 'router_webhooks_total',
     help: 'Webhook deliveries, by outcome: accepted, duplicate or rejected',
@@ -173,6 +178,10 @@ export class RouterMetrics implements OnModuleInit, OnApplicationShutdown {
       this.decisions.inc({ rule: record.rule, outcome: record.outcome });
       if (record.latencyMs !== null) this.latency.observe(record.latencyMs / 1000);
     }
+  }
+
+  liveClientDropped(): void {
+    this.liveDropped.inc();
   }
 
   /** One webhook delivery's outcome (and why, when rejected). */
