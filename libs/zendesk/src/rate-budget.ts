@@ -117,6 +117,8 @@ interface AccountView {
 const ACCOUNT_RESERVE_SHARE = 0.1;
 /** Below this share of the account's limit left, calls go one at a time, each answer read first. */
 const ACCOUNT_LOW_SHARE = 0.25;
+/** An answer older than this may no longer tell what other integrations have used since. */
+const ACCOUNT_FRESH_MS = 1_000;
 
 /**
  * A request budget that no sliding window can exceed, as the server counts.
@@ -137,8 +139,8 @@ const ACCOUNT_LOW_SHARE = 0.25;
  * The account's budget is shared with the customer's other integrations, so the budget also
  * follows what Zendesk says is left (`observe`), slowing down before a 429 rather than after:
  * reads and bulk reads stop while 10% of the account's limit or less is left, writes only at
- * the last request; below 25% left, or when the last answer is more than a 60th of the window
- * old, calls go one at a time so each answer is read before the next call. What Zendesk said
+ * the last request; below 25% left, or when the last answer is more than a second old, calls
+ * go one at a time so each answer is read before the next call. What Zendesk said
  * holds until its reset (when it says) or for one window; if little was left then, one probe goes
  * first.
  */
@@ -305,7 +307,7 @@ export class RateBudget {
     const left = view.remaining - (this.grants - view.seq);
     const reserve = priority === 'write' ? 0 : reserveOf(view.limit);
     if (left <= reserve) return false;
-    const careful = left <= lowWater(view.limit) || now - view.observedAt > this.windowMs / 60;
+    const careful = left <= lowWater(view.limit) || now - view.observedAt > ACCOUNT_FRESH_MS;
     return !careful || answered;
   }
 

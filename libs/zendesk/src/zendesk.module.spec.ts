@@ -20,7 +20,10 @@ describe('ZendeskModule', () => {
     expect(client).toBeInstanceOf(ZendeskClient);
     expect(client.budget()).toEqual({
       remaining: 180,
+      accountRemaining: null,
+      accountHolds: 0,
       queued: 0,
+      queuedBy: { write: 0, read: 0, bulk: 0 },
       inFlight: 0,
       pausedUntil: null,
       breaker: 'closed',
