@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRouterConfig } from '../../apps/router/src/config/router.config';
+import type { LogDestination } from '../../apps/router/src/logging/router.logger';
 import { createRouterApp, listenAndSync } from '../../apps/router/src/router.app';
 import { startSim, type SimHarness } from './sim.harness';
 
@@ -24,13 +25,16 @@ export interface RouterHarness {
 /**
  * Starts a simulator (activity off) whose webhooks go to a router on a free port, with one rule
  * file and the given environment on top of quiet defaults (no resync or tick during a test, no
- * human hold, no group minimum); `zendesk` overrides the client's options (budget, breaker).
+ * human hold, no group minimum); `zendesk` overrides the client's options (budget, breaker);
+ * `logs` receives the router's log lines instead of stdout (nestjs-pino keeps one logger per
+ * process: only for the first router a test file starts).
  */
 export async function startRouter(
   rules: string,
   env: Record<string, string> = {},
   agentCount = 30,
   zendesk: Partial<ZendeskClientOptions> = {},
+  logs?: LogDestination,
 ): Promise<RouterHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'router-'));
   writeFileSync(join(dir, 'rules.yaml'), rules);
@@ -52,11 +56,11 @@ export async function startRouter(
     LOG_LEVEL: process.env.ROUTER_TEST_LOGS ? 'debug' : 'silent',
     ...env,
   });
-  const router = await createRouterApp(config, {
-    baseUrl: sim.url,
-    auth: { type: 'oauth', accessToken: 'sim-oauth-token' },
-    ...zendesk,
-  });
+  const router = await createRouterApp(
+    config,
+    { baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' }, ...zendesk },
+    logs,
+  );
   await listenAndSync(router, port, '127.0.0.1');
   return {
     sim,

@@ -7,6 +7,9 @@ import { createServer } from 'node:net';
 import { extname, join } from 'node:path';
 import { RuleSetError } from '@app/rules';
 import { RouterConfigError, loadRouterConfig, type RouterConfig } from './config/router.config';
+import { startupSummary } from './logging/startup.summary';
+import { RuleSetWatcher } from './rules/rule-set.watcher';
+import { PauseSwitch } from './safety/pause.switch';
 import { createRouterApp, listenAndSync } from './router.app';
 import { subscribeAtStart } from './sync/webhook.bootstrap';
 
@@ -45,14 +48,17 @@ async function main(): Promise<void> {
   const app = await createRouterApp(config, zendesk);
   await listenAndSync(app, port, config.http.host);
   const url = `http://${config.http.host}:${port}`;
-  logger.log(
-    `Availability Router listening on ${url}; health at ${url}/health; webhooks at ${url}/webhooks/zendesk`,
+  const rules = app.get(RuleSetWatcher).current();
+  // Shown at every LOG_LEVEL, apart from the log lines: where everything is, and the token.
+  process.stderr.write(
+    startupSummary({
+      config,
+      url,
+      zendesk,
+      rules: rules && { count: rules.rules.length, revision: rules.revision },
+      paused: app.get(PauseSwitch).isPaused(),
+    }),
   );
-  logger.log(
-    `Mode: ${config.safety.enforce ? 'enforcing' : 'shadow (set ENFORCE=on to act)'}; rules from ${config.storage.rulesDir}; audit in ${config.storage.dataDir}`,
-  );
-  if (config.api.tokenGenerated)
-    logger.log(`API token (generated for this run; set ROUTER_API_TOKEN to keep one): ${config.api.token}`);
 }
 
 /**

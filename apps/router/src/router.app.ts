@@ -7,6 +7,7 @@ import type { ZendeskClientOptions } from '@app/zendesk';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { API_BOUNDS, tooDeepAt } from './api/api-input.bounds';
 import { JsonErrorFilter } from './api/json-error.filter';
+import { RouterLogger, type LogDestination } from './logging/router.logger';
 import { readRawBody } from './api/webhook.controller';
 import type { RouterConfig } from './config/router.config';
 import { AuditStore } from './audit/audit.store';
@@ -14,18 +15,23 @@ import { RouterModule } from './router.module';
 import { AgentSyncService } from './sync/agent-sync.service';
 import { WebhookDeliveries } from './sync/webhook-deliveries';
 
-/** Builds the router application (not yet listening); tests call this with port 0. */
+/**
+ * Builds the router application (not yet listening); tests call this with port 0, and may take
+ * its log lines from `logDestination` instead of stdout.
+ */
 export async function createRouterApp(
   config: RouterConfig,
   zendesk: ZendeskClientOptions,
+  logDestination?: LogDestination,
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(RouterModule.forRoot(config, zendesk), {
+  const rootModule = RouterModule.forRoot(config, zendesk, logDestination);
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
     // Webhook signatures cover the raw bytes: that route reads its own body.
     bodyParser: false,
     bufferLogs: true,
   });
-  // Structured JSON logs (pino), at LOG_LEVEL.
-  app.useLogger(app.get(Logger));
+  // pino at LOG_LEVEL, readable lines or JSON (LOG_FORMAT); Nest's own start-up lines at debug.
+  app.useLogger(new RouterLogger(app.get(Logger)));
   app.disable('x-powered-by');
   const deliveries = app.get(WebhookDeliveries);
   app.use(

@@ -15,6 +15,7 @@ import { AuditStore } from './audit/audit.store';
 import { SqliteAuditStore } from './audit/sqlite/sqlite-audit.store';
 import type { RouterConfig } from './config/router.config';
 import { ROUTER_CONFIG } from './config/router.tokens';
+import { loggerParams, type LogDestination } from './logging/router.logger';
 import { RouterMetrics } from './metrics/router.metrics';
 import { PauseSwitch } from './safety/pause.switch';
 import { PipelineRunner } from './pipeline/pipeline.runner';
@@ -30,25 +31,15 @@ import { ZendeskClockWatch } from './sync/zendesk-clock.watch';
 /** The router: sync, evaluate, plan, apply, record. */
 @Module({})
 export class RouterModule {
-  static forRoot(config: RouterConfig, zendesk: ZendeskClientOptions): DynamicModule {
+  static forRoot(
+    config: RouterConfig,
+    zendesk: ZendeskClientOptions,
+    logDestination?: LogDestination,
+  ): DynamicModule {
     return {
       module: RouterModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            // Credentials and signatures never reach a log line.
-            redact: {
-              paths: [
-                'req.headers.authorization',
-                'req.headers.cookie',
-                'req.headers["x-zendesk-webhook-signature"]',
-              ],
-              censor: '[redacted]',
-            },
-            autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-          },
-        }),
+        LoggerModule.forRoot(loggerParams(config, logDestination)),
         TerminusModule.forRoot({ logger: false }),
         ScheduleModule.forRoot(),
         ZendeskModule.forRoot({

@@ -42,8 +42,10 @@ export interface RouterConfig {
   readonly storage: { readonly dataDir: string; readonly rulesDir: string };
   /** `allowEmpty`: the router may start (and reload) with a rule set of no rules. */
   readonly rules: { readonly allowEmpty: boolean };
-  /** pino level of the JSON logs: fatal, error, warn, info, debug, trace or silent. */
+  /** pino level of the logs: fatal, error, warn, info, debug, trace or silent. */
   readonly logLevel: string;
+  /** Readable lines (`pretty`), JSON lines (`json`), or pretty when stdout is a terminal (`auto`). */
+  readonly logFormat: 'auto' | 'pretty' | 'json';
 }
 
 /**
@@ -281,6 +283,7 @@ export function loadRouterConfig(env: Env = process.env, options: LoadOptions = 
     storage: { dataDir, rulesDir: read('RULES_DIR') ?? './rules' },
     rules: { allowEmpty: bool('RULES_ALLOW_EMPTY', false) },
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    logFormat: oneOf('LOG_FORMAT', ['auto', 'pretty', 'json'], 'auto') as RouterConfig['logFormat'],
   };
   if (problems.length > 0) throw new RouterConfigError(problems);
   return Object.freeze(config);

@@ -17,6 +17,7 @@ import type { RouterConfig } from '../config/router.config';
 import { AgentStateCache } from '../sync/agent-state.cache';
 import { EvaluationPass, type Trigger } from './evaluation.pass';
 import { LiveEvents } from '../api/live.events';
+import { logChanges } from '../logging/change.log';
 import { RouterMetrics } from '../metrics/router.metrics';
 import { PauseSwitch } from '../safety/pause.switch';
 import { coalesceWhileBusy, type BatchDone } from './coalesce-while-busy';
@@ -136,6 +137,7 @@ export class PipelineRunner implements OnModuleInit, OnApplicationShutdown {
 
   private recorded(records: readonly DecisionRecord[]): void {
     this.metrics.recorded(records);
+    logChanges(records);
     for (const decision of records) this.live.publish({ type: 'decision', decision });
   }
 
