@@ -100,8 +100,8 @@ describe('the start-up summary and the log format of a started router', () => {
     expect(token).toBeDefined();
     const rules = await fetch(`${r.url}/api/rules`, { headers: { Authorization: `Bearer ${token}` } });
     expect(rules.status).toBe(200);
-    // At warn, the info lines are not written: the summary is what says where the router is.
-    expect(r.stdout()).not.toContain('Loaded 1 rules');
+    // At warn no info line is written (stdout is a pipe: JSON): the summary says where the router is.
+    expect(r.stdout()).not.toMatch(/"level":30/);
   });
 
   it('writes readable lines with LOG_FORMAT=pretty, and says where the token comes from when set', async () => {
@@ -114,12 +114,10 @@ describe('the start-up summary and the log format of a started router', () => {
     expect(r.stderr()).not.toContain('a-set-router-api-token');
     const stdout = await eventually(
       () => Promise.resolve(r.stdout()),
-      (text) => text.includes('[Rules] Loaded 1 rules'),
+      (text) => text.includes('[Rules] '),
     );
     const pinoLines = stdout.split('\n').filter((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line));
-    expect(pinoLines).toContainEqual(
-      expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[Rules\] Loaded 1 rules/),
-    );
+    expect(pinoLines).toContainEqual(expect.stringMatching(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}\[Rules\] \S/));
     expect(stdout.split('\n').filter((line) => line.startsWith('{'))).toEqual([]);
   });
 });
