@@ -55,7 +55,11 @@ function routerUnderTest() {
   const env = {} as { h: RouterHarness; defaultRule: SimCapacityRule };
   beforeAll(async () => {
     // No tick or resync of its own during the test: every pass is one the test runs.
-    env.h = await startRouter('rules: []\n', { ROUTER_API_TOKEN: TOKEN }, AGENT_COUNT);
+    env.h = await startRouter(
+      'rules: []\n',
+      { ROUTER_API_TOKEN: TOKEN, RULES_ALLOW_EMPTY: 'on' },
+      AGENT_COUNT,
+    );
     const rules = (await env.h.sim.get('/api/v2/capacity/rules').expect(200)).body as SimCapacityRule[];
     env.defaultRule = rules.find((r) => r.name === 'Default capacity')!;
   }, SETUP_MS);

@@ -45,23 +45,39 @@ export async function startRouter(
     rateLimitPerMin: 100_000,
     webhook: { url: `${url}/webhooks/zendesk`, secret: WEBHOOK_SECRET },
   });
-  const config = loadRouterConfig({
-    ZENDESK_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    DATA_DIR: dir,
-    RULES_DIR: dir,
-    RESYNC_INTERVAL_S: '3600',
-    EVALUATION_INTERVAL_S: '3600',
-    HUMAN_HOLD_S: '0',
-    MIN_ONLINE_PER_GROUP: '0',
-    LOG_LEVEL: process.env.ROUTER_TEST_LOGS ? 'debug' : 'silent',
-    ...env,
-  });
-  const router = await createRouterApp(
-    config,
-    { baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' }, ...zendesk },
-    logs,
-  );
-  await listenAndSync(router, port, '127.0.0.1');
+  // A router that fails to start leaves nothing behind: the test fails instead of hanging.
+  const abandon = async (error: unknown): Promise<never> => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  };
+  let router: NestExpressApplication;
+  try {
+    const config = loadRouterConfig({
+      ZENDESK_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      DATA_DIR: dir,
+      RULES_DIR: dir,
+      RESYNC_INTERVAL_S: '3600',
+      EVALUATION_INTERVAL_S: '3600',
+      HUMAN_HOLD_S: '0',
+      MIN_ONLINE_PER_GROUP: '0',
+      LOG_LEVEL: process.env.ROUTER_TEST_LOGS ? 'debug' : 'silent',
+      ...env,
+    });
+    router = await createRouterApp(
+      config,
+      { baseUrl: sim.url, auth: { type: 'oauth', accessToken: 'sim-oauth-token' }, ...zendesk },
+      logs,
+    );
+  } catch (error) {
+    return abandon(error);
+  }
+  try {
+    await listenAndSync(router, port, '127.0.0.1');
+  } catch (error) {
+    await router.close().catch(() => undefined);
+    return abandon(error);
+  }
   return {
     sim,
     router,
