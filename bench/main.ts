@@ -14,6 +14,7 @@ import { busyDayBench } from './busy-day.bench';
 import { evaluationBench } from './evaluation.bench';
 import { footprintBench } from './footprint.bench';
 import { reactionBench } from './reaction.bench';
+import { reloadBench } from './reload.bench';
 import { markdownTable, type Bench, type Section } from './report';
 import { resyncBench } from './resync.bench';
 import { simListBench } from './sim-list.bench';
@@ -21,6 +22,7 @@ import { simListBench } from './sim-list.bench';
 const SUITE: ReadonlyArray<[string, Bench]> = [
   ['evaluation', evaluationBench],
   ['reaction', reactionBench],
+  ['reload', reloadBench],
   ['resync', resyncBench],
   ['busy-day', busyDayBench],
   ['footprint', footprintBench],

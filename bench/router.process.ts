@@ -7,7 +7,8 @@ import { loadRouterConfig } from '../apps/router/src/config/router.config';
 import { createRouterApp, listenAndSync } from '../apps/router/src/router.app';
 import { startSimulator, type RunningSimulator } from './simulator.process';
 
-const SECRET = 'bench-webhook-secret';
+/** The webhook signing secret both sides are given. */
+export const SECRET = 'bench-webhook-secret';
 
 /** A rule that acts on every agent put on a break: each change costs the router one write. */
 export const NO_BREAKS = `statuses: [Break]
@@ -22,6 +23,10 @@ export const FIRST_AGENT = 360_099_100_001;
 export interface RouterUnderTest {
   router: NestExpressApplication;
   sim: RunningSimulator;
+  /** The router's URL. */
+  url: string;
+  /** Its rules and data directory. */
+  dir: string;
   close(): Promise<void>;
 }
 
@@ -55,6 +60,8 @@ export async function startRouterOnSimulator(
   return {
     router,
     sim,
+    url: `http://127.0.0.1:${port}`,
+    dir,
     close: async () => {
       await router.close();
       await sim.stop();

@@ -57,10 +57,9 @@ function generatedRules(count: number, prefix: string): string {
 
 /**
  * Sends signed agent events to the router one after another, as Zendesk does, until stopped;
- * records how long each took to be answered and with what status.
+ * records the status of each answer.
  */
 class WebhookStream {
-  readonly durationsMs: number[] = [];
   readonly statuses: number[] = [];
   private stopped = false;
   private readonly done: Promise<void>;
@@ -94,7 +93,6 @@ class WebhookStream {
         event: { channel: 'messaging', current: 'online', previous: 'offline' },
       });
       const timestamp = new Date().toISOString();
-      const started = performance.now();
       const res = await fetch(this.url, {
         method: 'POST',
         headers: {
@@ -109,16 +107,10 @@ class WebhookStream {
         body,
       });
       await res.arrayBuffer();
-      this.durationsMs.push(performance.now() - started);
       this.statuses.push(res.status);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 describe('a 10,000-rule change while signed webhooks flow', () => {
@@ -155,6 +147,7 @@ describe('a 10,000-rule change while signed webhooks flow', () => {
     const names = Array.from({ length: 20 }, (_, f) => `generated-${String(f).padStart(2, '0')}.yaml`);
     mkdirSync(join(h.dir, '.staging'));
     names.forEach((name, f) => writeFileSync(join(h.dir, '.staging', name), generatedRules(500, `gen${f}`)));
+    const answeredBefore = stream.statuses.length;
     for (const name of names) renameSync(join(h.dir, '.staging', name), join(h.dir, name));
     const many = await eventually(
       () => rulesOf(h),
@@ -168,20 +161,19 @@ describe('a 10,000-rule change while signed webhooks flow', () => {
           'the rule set has more than the 2000 rules allowed (this is rule 2001; the files after this one were not read)',
       }),
     ]);
+    // Parsing 10,000 rules takes the worker a while; the router (in this process, like the
+    // stream) answered webhooks all along. Parsed on the event loop, none would have been.
+    const answeredWhileLoading = stream.statuses.length - answeredBefore;
+    expect(answeredWhileLoading).toBeGreaterThanOrEqual(10);
     expect((await healthOf(h)).details.rules.rejectedChange).toBe(true);
     await stream.answered(20);
     await stream.stop();
 
     expect(many.revision).toBe(live.revision);
     expect(many.rules.map((r) => r.name)).toEqual(['idle-away']);
-    const { durationsMs, statuses } = stream;
+    const { statuses } = stream;
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const max = Math.max(...durationsMs);
-    process.stdout.write(
-      `webhooks answered during the 10,000-rule changes: ${durationsMs.length}, p50 ${percentile(durationsMs, 50).toFixed(1)} ms, p99 ${percentile(durationsMs, 99).toFixed(1)} ms, max ${max.toFixed(1)} ms\n`,
-    );
-    // The target is 100 ms; the bound is generous for a shared machine, and far below a stall.
-    expect(max).toBeLessThan(1_000);
+    // How long each answer took is measured by `npm run bench -- --only reload`, not asserted here.
 
     for (const name of names) rmSync(join(h.dir, name));
     await eventually(
