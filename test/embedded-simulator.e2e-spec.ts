@@ -104,9 +104,9 @@ function simulatorsOf(marker: string): SimulatorProcess[] {
   return found;
 }
 
-/** The simulator's address, as the router prints it once the simulator is up. */
+/** The simulator's address, as the router prints it (on stderr) once the simulator is up. */
 function simulatorUrl(router: RouterProcess): string | null {
-  return /Embedded Zendesk simulator at (http:\/\/[\d.:]+)/.exec(router.stdout())?.[1] ?? null;
+  return /Embedded Zendesk simulator at (http:\/\/[\d.:]+)/.exec(router.stderr())?.[1] ?? null;
 }
 
 async function answers(url: string): Promise<boolean> {

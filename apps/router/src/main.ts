@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import type { ZendeskClientOptions } from '@app/zendesk';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,7 +12,13 @@ import { PauseSwitch } from './safety/pause.switch';
 import { createRouterApp, listenAndSync } from './router.app';
 import { subscribeAtStart } from './sync/webhook.bootstrap';
 
-const logger = new Logger('Router');
+/**
+ * A line from before the log exists (the logger is built with the app), written where the
+ * start-up summary goes, so stdout holds only log lines.
+ */
+function note(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
 
 async function main(): Promise<void> {
   let config = loadRouterConfig();
@@ -27,7 +32,7 @@ async function main(): Promise<void> {
         baseUrl: simulatorUrl,
         auth: { type: 'api_token', email: 'admin@example.com', token: 'sim-admin-token' },
       };
-      logger.log(`Embedded Zendesk simulator at ${simulatorUrl} (control API at ${simulatorUrl}/sim)`);
+      note(`Embedded Zendesk simulator at ${simulatorUrl} (control API at ${simulatorUrl}/sim)`);
       break;
     }
     case 'account':
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
         // Not a Zendesk account (a simulator run on its own): the router subscribes itself.
         const { config: subscribed, subscription } = await subscribeAtStart(config, zendesk, port);
         config = subscribed;
-        logger.log(
+        note(
           `Webhook ${subscription.webhookId} ${subscription.created ? 'created' : 'updated'} through the Webhooks API: ${subscription.endpoint}`,
         );
       }
