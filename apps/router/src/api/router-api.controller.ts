@@ -26,7 +26,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swag
 import { AuditStore } from '../audit/audit.store';
 import { factsBoundProblem, parseIsoTime } from './api-input.bounds';
 import { DecisionsQuery, ExplainRequest } from './router-api.dto';
-import { PauseSwitch } from '../safety/pause.switch';
+import { PauseNotStoredError, PauseSwitch } from '../safety/pause.switch';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { AgentStateCache } from '../sync/agent-state.cache';
@@ -178,15 +178,28 @@ export class RouterApiController {
   @Post('pause')
   @HttpCode(200)
   async pauseAll() {
-    await this.pause.set(true);
+    await this.setPause(true);
     return { paused: true };
   }
 
   @Post('resume')
   @HttpCode(200)
   async resume() {
-    await this.pause.set(false);
+    await this.setPause(false);
     return { paused: false };
+  }
+
+  /** A pause or resume the store could not record is a 503 saying what is in force. */
+  private async setPause(paused: boolean): Promise<void> {
+    try {
+      await this.pause.set(paused);
+    } catch (error) {
+      if (!(error instanceof PauseNotStoredError)) throw error;
+      throw new HttpException(
+        { error: 'not_stored', message: error.message, paused: this.pause.isPaused() },
+        503,
+      );
+    }
   }
 }
 
