@@ -48,6 +48,13 @@ export interface DecisionQuery {
   limit?: number;
 }
 
+/** How many decisions one rule made with one outcome in a time range. */
+export interface RuleOutcomeCount {
+  rule: string;
+  outcome: DecisionOutcome;
+  count: number;
+}
+
 /** The router's durable state, by key, each with the one class that owns it. */
 export interface StateKeys {
   /** `EvaluationPass`: `for` timers, cooldowns, reversible changes in force. */
@@ -79,6 +86,15 @@ export abstract class AuditStore {
   abstract decisions(
     query?: DecisionQuery,
   ): Promise<{ decisions: StoredDecision[]; nextBefore: number | null }>;
+
+  /**
+   * Decisions counted by rule and outcome with `from <= time < to` (epoch ms): one aggregate over
+   * the range, answered from an index, whatever the number of rows. Pairs without decisions are left out.
+   */
+  abstract countByRule(from: number, to: number): Promise<RuleOutcomeCount[]>;
+
+  /** When each of `rules` last fired (applied or shadow), epoch ms; a rule that never fired is left out. */
+  abstract lastFired(rules: readonly string[]): Promise<Record<string, number>>;
 
   /**
    * A small write that needs room, as the health check and a store that failed are tried with:

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DecisionRecord } from '../audit.store';
-import { SqliteAuditStore } from './sqlite-audit.store';
+import Database from 'better-sqlite3';
+import type { DecisionOutcome, DecisionRecord } from '../audit.store';
+import { COUNT_BY_RULE_SQL, LAST_TIME_SQL, SqliteAuditStore } from './sqlite-audit.store';
 
 function aDecision(overrides: Partial<DecisionRecord> = {}): DecisionRecord {
   return {
@@ -166,5 +167,84 @@ describe('SqliteAuditStore', () => {
     expect((await store.decisions({ limit: 500 })).decisions).toHaveLength(rows + 1);
     await store.close();
     await expect(store.probe()).rejects.toThrow('The database connection is not open');
+  });
+
+  describe('rule statistics', () => {
+    const OUTCOME_LIST: DecisionOutcome[] = ['applied', 'shadow', 'no_op', 'suppressed', 'failed'];
+    const RULES = ['away-when-idle', 'surge', 'lunch', 'quiet'];
+    const START = Date.parse('2026-11-23T00:00:00Z');
+    const HOUR = 3_600_000;
+
+    /** 30,000 decisions over two days: rule, outcome and time vary with the row's number. */
+    const rows = Array.from({ length: 30_000 }, (_, i) =>
+      aDecision({
+        time: START + Math.floor((i * 48 * HOUR) / 30_000),
+        rule: RULES[i % 3]!,
+        outcome: OUTCOME_LIST[(i * 7) % 5]!,
+      }),
+    );
+
+    /** The counts computed here from the rows, to compare with the store's aggregate. */
+    function expectedCounts(from: number, to: number) {
+      const counts = new Map<string, number>();
+      for (const row of rows) {
+        if (row.time < from || row.time >= to) continue;
+        const key = `${row.rule}/${row.outcome}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return [...counts].sort(([a], [b]) => a.localeCompare(b));
+    }
+
+    beforeEach(async () => {
+      for (let i = 0; i < rows.length; i += 5_000) await store.recordPass(rows.slice(i, i + 5_000));
+    });
+
+    it('counts decisions by rule and outcome in a time range, as the rows say', async () => {
+      for (const [from, to] of [
+        [START + 47 * HOUR, START + 48 * HOUR],
+        [START + 24 * HOUR, START + 48 * HOUR],
+        [START + 10 * HOUR + 1, START + 10 * HOUR + 2],
+      ] as const) {
+        const counts = (await store.countByRule(from, to))
+          .map((c) => [`${c.rule}/${c.outcome}`, c.count] as const)
+          .sort(([a], [b]) => a.localeCompare(b));
+        expect(counts).toEqual(expectedCounts(from, to));
+      }
+      const lastHour = await store.countByRule(START + 47 * HOUR, START + 48 * HOUR);
+      expect(lastHour.length).toBe(15);
+      expect(await store.countByRule(START + 48 * HOUR, START + 72 * HOUR)).toEqual([]);
+    });
+
+    it('says when each rule last fired (applied or shadow), leaving out rules that never did', async () => {
+      await store.recordPass([
+        aDecision({ rule: 'quiet', outcome: 'no_op', time: START + 50 * HOUR }),
+        aDecision({ rule: 'lunch', outcome: 'failed', time: START + 50 * HOUR }),
+      ]);
+      const fired = await store.lastFired([...RULES, 'not-a-rule']);
+      const expected: Record<string, number> = {};
+      for (const row of rows)
+        if (row.outcome === 'applied' || row.outcome === 'shadow')
+          expected[row.rule] = Math.max(expected[row.rule] ?? 0, row.time);
+      expect(fired).toEqual(expected);
+      expect(Object.keys(fired).sort()).toEqual(['away-when-idle', 'lunch', 'surge']);
+    });
+
+    it('answers both from an index alone, never reading decision rows', () => {
+      const db = new Database(store.path, { readonly: true });
+      try {
+        const plan = (sql: string, ...params: unknown[]) =>
+          (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>)
+            .map((r) => r.detail)
+            .join('\n');
+        expect(plan(COUNT_BY_RULE_SQL, START, START + HOUR)).toMatch(
+          /SEARCH decisions USING COVERING INDEX decisions_time_rule_outcome \(time>\? AND time<\?\)/,
+        );
+        expect(plan(LAST_TIME_SQL, 'surge', 'applied')).toMatch(
+          /SEARCH decisions USING COVERING INDEX decisions_rule_outcome_time \(rule=\? AND outcome=\?\)/,
+        );
+      } finally {
+        db.close();
+      }
+    });
   });
 });

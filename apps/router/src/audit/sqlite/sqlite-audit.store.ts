@@ -6,6 +6,7 @@ import {
   type DecisionQuery,
   type DecisionRecord,
   type DecisionOutcome,
+  type RuleOutcomeCount,
   type StateKeys,
   type StoredDecision,
 } from '../audit.store';
@@ -45,6 +46,8 @@ CREATE TABLE IF NOT EXISTS decisions (
 CREATE INDEX IF NOT EXISTS decisions_time ON decisions (time);
 CREATE INDEX IF NOT EXISTS decisions_agent ON decisions (agent_id, id);
 CREATE INDEX IF NOT EXISTS decisions_rule ON decisions (rule, id);
+CREATE INDEX IF NOT EXISTS decisions_time_rule_outcome ON decisions (time, rule, outcome);
+CREATE INDEX IF NOT EXISTS decisions_rule_outcome_time ON decisions (rule, outcome, time);
 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
@@ -55,6 +58,13 @@ CREATE TABLE IF NOT EXISTS state (
 );
 CREATE TABLE IF NOT EXISTS probe (payload BLOB NOT NULL);
 `;
+
+/** Decisions by rule and outcome in a time range: a range of the (time, rule, outcome) index, no table rows. */
+export const COUNT_BY_RULE_SQL =
+  'SELECT rule, outcome, COUNT(*) AS count FROM decisions WHERE time >= ? AND time < ? GROUP BY rule, outcome';
+
+/** A rule's last decision with one outcome: one entry of the (rule, outcome, time) index. */
+export const LAST_TIME_SQL = 'SELECT MAX(time) AS time FROM decisions WHERE rule = ? AND outcome = ?';
 
 /**
  * The probe writes (and removes) a row this large, 16 pages: it goes through only when there is
@@ -71,6 +81,8 @@ export class SqliteAuditStore extends AuditStore {
   private readonly insert: Database.Statement;
   private readonly putState: Database.Statement;
   private readonly getState: Database.Statement;
+  private readonly countRange: Database.Statement;
+  private readonly lastTime: Database.Statement;
   private readonly probeWrite: (at: number) => void;
   private readonly commitPass: (
     decisions: readonly DecisionRecord[],
@@ -97,6 +109,8 @@ export class SqliteAuditStore extends AuditStore {
       'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.getState = this.db.prepare('SELECT value FROM state WHERE key = ?');
+    this.countRange = this.db.prepare(COUNT_BY_RULE_SQL);
+    this.lastTime = this.db.prepare(LAST_TIME_SQL);
     this.commitPass = this.db.transaction(
       (decisions: readonly DecisionRecord[], state: Readonly<Record<string, unknown>>) => {
         for (const d of decisions) {
@@ -159,6 +173,23 @@ export class SqliteAuditStore extends AuditStore {
     const rows = this.db.prepare(sql).all(used) as Row[];
     const page = rows.slice(0, limit).map(fromRow);
     return { decisions: page, nextBefore: rows.length > limit ? page[page.length - 1]!.id : null };
+  }
+
+  countByRule(from: number, to: number): Promise<RuleOutcomeCount[]> {
+    return attempt(() => this.countRange.all(from, to) as RuleOutcomeCount[]);
+  }
+
+  lastFired(rules: readonly string[]): Promise<Record<string, number>> {
+    return attempt(() => {
+      const fired: Record<string, number> = {};
+      for (const rule of rules) {
+        const times = (['applied', 'shadow'] as const)
+          .map((outcome) => (this.lastTime.get(rule, outcome) as { time: number | null }).time)
+          .filter((time): time is number => time !== null);
+        if (times.length > 0) fired[rule] = Math.max(...times);
+      }
+      return fired;
+    });
   }
 
   probe(): Promise<void> {
