@@ -92,8 +92,8 @@ describe('the router log, as JSON (a log sink is no terminal)', () => {
       `Suppressed: agent:${AGENT + 1} set_status away (rule no-breaks): the router is paused`,
     ]);
     expect(messages(sink, 'Safety')).toEqual([
-      'Paused: no rule changes anything until POST /api/resume (decisions are recorded as suppressed)',
-      'Resumed: rules change things again',
+      'Paused by the bearer token: no rule changes anything until POST /api/resume (decisions are recorded as suppressed)',
+      'Resumed by the bearer token: rules change things again',
     ]);
   });
 

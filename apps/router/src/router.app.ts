@@ -33,6 +33,8 @@ export async function createRouterApp(
   // pino at LOG_LEVEL, readable lines or JSON (LOG_FORMAT); Nest's own start-up lines at debug.
   app.useLogger(new RouterLogger(app.get(Logger)));
   app.disable('x-powered-by');
+  // TRUST_PROXY: the one proxy in front says the protocol (Secure cookies) and the client address (sign-in limit).
+  app.set('trust proxy', config.http.trustProxy ? 1 : false);
   const deliveries = app.get(WebhookDeliveries);
   app.use(
     '/webhooks/zendesk',

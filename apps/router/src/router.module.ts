@@ -9,6 +9,9 @@ import { HealthController } from './api/health.controller';
 import { LiveEvents } from './api/live.events';
 import { MetricsController } from './api/metrics.controller';
 import { RouterApiController } from './api/router-api.controller';
+import { ApiTokenGuard } from './api/api-token.guard';
+import { SessionController } from './api/session.controller';
+import { SessionStore } from './api/session.store';
 import { WebhookController } from './api/webhook.controller';
 import { AuditHealth } from './audit/audit.health';
 import { AuditStore } from './audit/audit.store';
@@ -48,9 +51,17 @@ export class RouterModule {
           ...zendesk,
         }),
       ],
-      controllers: [WebhookController, HealthController, MetricsController, RouterApiController],
+      controllers: [
+        WebhookController,
+        HealthController,
+        MetricsController,
+        RouterApiController,
+        SessionController,
+      ],
       providers: [
         { provide: ROUTER_CONFIG, useValue: config },
+        { provide: SessionStore, useFactory: () => new SessionStore(config.api.sessionTtlS) },
+        ApiTokenGuard,
         {
           provide: AuditStore,
           useFactory: () => new SqliteAuditStore(join(config.storage.dataDir, 'audit.sqlite')),

@@ -23,14 +23,14 @@ import {
   type RuleExplanation,
 } from '@app/rules';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { AuditStore } from '../audit/audit.store';
+import { AuditStore, type ControlRecord } from '../audit/audit.store';
 import { factsBoundProblem, parseIsoTime } from './api-input.bounds';
-import { DecisionsQuery, ExplainRequest } from './router-api.dto';
+import { DecisionsQuery, ExplainRequest, PauseRequest } from './router-api.dto';
 import { PauseNotStoredError, PauseSwitch } from '../safety/pause.switch';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { AgentStateCache } from '../sync/agent-state.cache';
-import { ApiTokenGuard, badRequest } from './api-token.guard';
+import { ApiTokenGuard, badRequest, type AuthedRequest } from './api-token.guard';
 
 /** The router's API (bearer token): agents, decisions, rules, explanations, pause and resume. */
 @Controller('api')
@@ -169,30 +169,43 @@ export class RouterApiController {
     return { at: time, targets: targets.map((t) => ({ target: t.target, rules: t.rules.map(ruleJson) })) };
   }
 
+  /** Whether the router is paused, since when, by whom and why, and the last pauses and resumes (the audit log's). */
   @Get('pause')
-  pauseState() {
-    return { paused: this.pause.isPaused() };
+  @ApiOkResponse({ description: 'The pause in force (since, by, reason) and the last 20 pauses and resumes' })
+  async pauseState() {
+    const inForce = this.pause.inForce();
+    return {
+      paused: this.pause.isPaused(),
+      since: inForce ? new Date(inForce.time).toISOString() : null,
+      by: inForce?.by ?? null,
+      reason: inForce?.reason ?? null,
+      history: (await this.audit.controls(20)).map((c) => ({ id: c.id, ...controlJson(c) })),
+    };
   }
 
-  /** Stops every change until resumed (decisions are still made and recorded as suppressed). Survives restarts. */
+  /**
+   * Stops every change until resumed (decisions are still made and recorded as suppressed).
+   * Survives restarts. The reason, who asked (bearer token or session) and when go to the audit log.
+   */
   @Post('pause')
   @HttpCode(200)
-  async pauseAll() {
-    await this.setPause(true);
+  async pauseAll(@Body() body: PauseRequest, @Req() req: AuthedRequest) {
+    await this.setPause(true, body, req);
     return { paused: true };
   }
 
   @Post('resume')
   @HttpCode(200)
-  async resume() {
-    await this.setPause(false);
+  async resume(@Body() body: PauseRequest, @Req() req: AuthedRequest) {
+    await this.setPause(false, body, req);
     return { paused: false };
   }
 
   /** A pause or resume the store could not record is a 503 saying what is in force. */
-  private async setPause(paused: boolean): Promise<void> {
+  private async setPause(paused: boolean, body: PauseRequest, req: AuthedRequest): Promise<void> {
     try {
-      await this.pause.set(paused);
+      // The guard sets the caller; an empty reason is no reason.
+      await this.pause.set(paused, req.caller!, body.reason?.trim() || null);
     } catch (error) {
       if (!(error instanceof PauseNotStoredError)) throw error;
       throw new HttpException(
@@ -218,6 +231,11 @@ function ruleJson(rule: RuleExplanation) {
     ...(rule.releaseExplanation !== undefined ? { releaseExplanation: rule.releaseExplanation } : {}),
     why: [describeStanding(rule.standing), ...(evaluated ? formatExplanation(rule.explanation) : [])],
   };
+}
+
+/** A pause or resume as the API shows it: ISO time, who, why. */
+function controlJson(c: ControlRecord) {
+  return { time: new Date(c.time).toISOString(), action: c.action, by: c.by, reason: c.reason };
 }
 
 function notInView(agentId: number): HttpException {

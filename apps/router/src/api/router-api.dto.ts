@@ -9,6 +9,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -121,4 +122,22 @@ export class ExplainRequest {
   })
   @IsInt({ each: true, message: 'groups must be a list of group ids' })
   groups?: number[];
+}
+
+/** The longest reason a pause or resume may carry. */
+export const MAX_PAUSE_REASON_LENGTH = 500;
+
+/** `POST /api/pause` and `POST /api/resume`: why, for the audit log. */
+export class PauseRequest {
+  @ApiPropertyOptional({
+    description: `Why, for the audit log: one line of at most ${MAX_PAUSE_REASON_LENGTH} characters`,
+    example: 'Zendesk incident: statuses are being changed by hand',
+  })
+  @IsOptional()
+  @IsString({ message: 'reason must be a string' })
+  @MaxLength(MAX_PAUSE_REASON_LENGTH, {
+    message: `reason must be at most ${MAX_PAUSE_REASON_LENGTH} characters`,
+  })
+  @Matches(/^[^\p{Cc}]*$/u, { message: 'reason must be one line without control characters' })
+  reason?: string;
 }

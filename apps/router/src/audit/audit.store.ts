@@ -55,6 +55,26 @@ export interface RuleOutcomeCount {
   count: number;
 }
 
+/** Who asked for a pause or resume: the bearer token, or a dashboard session (with the name given at sign-in). */
+export interface ControlActor {
+  via: 'bearer' | 'session';
+  name: string | null;
+}
+
+/** A pause or resume asked for through the API: when, by whom and why. */
+export interface ControlRecord {
+  /** Epoch ms. */
+  time: number;
+  action: 'pause' | 'resume';
+  by: ControlActor;
+  reason: string | null;
+}
+
+/** A stored control, with its place in the log. */
+export interface StoredControl extends ControlRecord {
+  id: number;
+}
+
 /** The router's durable state, by key, each with the one class that owns it. */
 export interface StateKeys {
   /** `EvaluationPass`: `for` timers, cooldowns, reversible changes in force. */
@@ -63,6 +83,8 @@ export interface StateKeys {
   baselines: Baselines;
   /** `PauseSwitch`: the global pause. */
   paused: boolean;
+  /** `PauseSwitch`: the pause in force (the control that started it), or null. */
+  pausedBy: ControlRecord | null;
   /** `WriteJournal`: status and capacity writes noted before they were sent, whose rows are not committed yet. */
   openWrites: OpenWrite[];
   /** The probe's last write that went through (epoch ms). */
@@ -79,7 +101,13 @@ export abstract class AuditStore {
   /** Writes decisions and state changes atomically and durably. */
   abstract recordPass(decisions: readonly DecisionRecord[], state?: Partial<StateKeys>): Promise<void>;
 
-  /** A state value written by `recordPass`, or undefined. */
+  /** Appends a pause or resume to the log, with the state it changes, atomically and durably. */
+  abstract recordControl(control: ControlRecord, state?: Partial<StateKeys>): Promise<void>;
+
+  /** Pauses and resumes, newest first, at most `limit` (default 20, at most 500). */
+  abstract controls(limit?: number): Promise<StoredControl[]>;
+
+  /** A state value written by `recordPass` or `recordControl`, or undefined. */
   abstract state<K extends keyof StateKeys>(key: K): Promise<StateKeys[K] | undefined>;
 
   /** Decisions newest first, at most `limit` (default 50, at most 500), and the cursor for more. */

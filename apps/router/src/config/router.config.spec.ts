@@ -26,6 +26,18 @@ describe('router configuration', () => {
     expect(loadRouterConfig({}).api.token).not.toBe(config.api.token);
   });
 
+  it('reads the session lifetime and whether to trust a proxy, with their defaults and bounds', () => {
+    expect(loadRouterConfig({}).api.sessionTtlS).toBe(43_200);
+    expect(loadRouterConfig({}).http.trustProxy).toBe(false);
+    const config = loadRouterConfig({ SESSION_TTL_S: '900', TRUST_PROXY: 'on' });
+    expect(config.api.sessionTtlS).toBe(900);
+    expect(config.http.trustProxy).toBe(true);
+    expect(problemsOf({ SESSION_TTL_S: '30', TRUST_PROXY: 'maybe' })).toEqual([
+      'TRUST_PROXY="maybe": expected on/off, true/false, yes/no or 1/0',
+      'SESSION_TTL_S="30": expected a whole number from 60 to 604800',
+    ]);
+  });
+
   it('targets a real account in shadow mode until enforcement is switched on', () => {
     const env = {
       ZENDESK_SUBDOMAIN: 'acme',

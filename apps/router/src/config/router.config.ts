@@ -11,8 +11,19 @@ export type ZendeskTarget =
 
 /** The router's settings, read once from the environment, grouped by area; units in the names. */
 export interface RouterConfig {
-  readonly http: { readonly host: string; readonly port: number; readonly publicUrl: string | null };
-  readonly api: { readonly token: string; readonly tokenGenerated: boolean };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicUrl: string | null;
+    /** One reverse proxy in front: its X-Forwarded-Proto and X-Forwarded-For are believed. */
+    readonly trustProxy: boolean;
+  };
+  readonly api: {
+    readonly token: string;
+    readonly tokenGenerated: boolean;
+    /** How long a dashboard session lasts from sign-in. */
+    readonly sessionTtlS: number;
+  };
   readonly zendesk: {
     readonly target: ZendeskTarget;
     readonly requestsPerMin: number;
@@ -253,10 +264,12 @@ export function loadRouterConfig(env: Env = process.env, options: LoadOptions = 
       host,
       port: int('PORT', 3000, 0, 65_535),
       publicUrl,
+      trustProxy: bool('TRUST_PROXY', false),
     },
     api: {
       token: apiTokenValue ?? randomBytes(24).toString('base64url'),
       tokenGenerated: apiTokenValue === undefined,
+      sessionTtlS: int('SESSION_TTL_S', 43_200, 60, 604_800),
     },
     zendesk: {
       target,

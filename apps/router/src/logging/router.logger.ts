@@ -85,6 +85,17 @@ function redactRequest(req: SerializedRequest): SerializedRequest {
   };
 }
 
+/** pino-http's response, with the session cookie it may set redacted. */
+function redactResponse(res: { statusCode?: number; headers?: Record<string, unknown> }) {
+  const headers = Object.fromEntries(
+    Object.entries(res.headers ?? {}).map(([name, value]) => [
+      name,
+      SECRET_HEADERS.has(name.toLowerCase()) ? REDACTED : value,
+    ]),
+  );
+  return { statusCode: res.statusCode, headers };
+}
+
 function pathOf(req: IncomingMessage): string {
   const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
   const at = url.indexOf('?');
@@ -115,7 +126,7 @@ function accessMessage(req: IncomingMessage, res: ServerResponse, responseTime?:
 /**
  * The router's pino setup: its level, its format (readable lines or JSON), access lines at the
  * levels above (none for `/health` and `/metrics`), and no credential in any line — not the
- * Authorization header, the cookie, a webhook signature, an API key header, nor a token sent
+ * Authorization header, the cookie (sent or set), a webhook signature, an API key header, nor a token sent
  * in the query string.
  */
 export function loggerParams(config: RouterConfig, destination?: LogDestination): Params {
@@ -124,7 +135,7 @@ export function loggerParams(config: RouterConfig, destination?: LogDestination)
   const format = chooseLogFormat(config.logFormat, isTerminal);
   const options = {
     level: config.logLevel,
-    serializers: { req: redactRequest },
+    serializers: { req: redactRequest, res: redactResponse },
     // App lines written while a request is handled carry its id, not the whole request again.
     quietReqLogger: true,
     customLogLevel: accessLevel,

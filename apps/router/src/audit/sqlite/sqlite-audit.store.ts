@@ -5,9 +5,11 @@ import {
   AuditStore,
   type DecisionQuery,
   type DecisionRecord,
+  type ControlRecord,
   type DecisionOutcome,
   type RuleOutcomeCount,
   type StateKeys,
+  type StoredControl,
   type StoredDecision,
 } from '../audit.store';
 
@@ -25,6 +27,15 @@ interface Row {
   reason: string | null;
   hold_until: number | null;
   latency_ms: number | null;
+}
+
+interface ControlRow {
+  id: number;
+  time: number;
+  action: ControlRecord['action'];
+  by_via: ControlRecord['by']['via'];
+  by_name: string | null;
+  reason: string | null;
 }
 
 const SCHEMA = `
@@ -51,6 +62,18 @@ CREATE INDEX IF NOT EXISTS decisions_rule_outcome_time ON decisions (rule, outco
 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE IF NOT EXISTS controls (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  by_via TEXT NOT NULL,
+  by_name TEXT,
+  reason TEXT
+);
+CREATE TRIGGER IF NOT EXISTS controls_no_update BEFORE UPDATE ON controls
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS controls_no_delete BEFORE DELETE ON controls
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TABLE IF NOT EXISTS state (
   key TEXT PRIMARY KEY,
@@ -84,6 +107,8 @@ export class SqliteAuditStore extends AuditStore {
   private readonly countRange: Database.Statement;
   private readonly lastTime: Database.Statement;
   private readonly probeWrite: (at: number) => void;
+  private readonly commitControl: (control: ControlRecord, state: Readonly<Record<string, unknown>>) => void;
+  private readonly readControls: Database.Statement;
   private readonly commitPass: (
     decisions: readonly DecisionRecord[],
     state: Readonly<Record<string, unknown>>,
@@ -125,6 +150,16 @@ export class SqliteAuditStore extends AuditStore {
         for (const [key, value] of Object.entries(state)) this.putState.run(key, JSON.stringify(value));
       },
     );
+    const insertControl = this.db.prepare(
+      'INSERT INTO controls (time, action, by_via, by_name, reason) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.commitControl = this.db.transaction(
+      (control: ControlRecord, state: Readonly<Record<string, unknown>>) => {
+        insertControl.run(control.time, control.action, control.by.via, control.by.name, control.reason);
+        for (const [key, value] of Object.entries(state)) this.putState.run(key, JSON.stringify(value));
+      },
+    );
+    this.readControls = this.db.prepare('SELECT * FROM controls ORDER BY id DESC LIMIT ?');
     const probeRow = this.db.prepare('INSERT INTO probe (payload) VALUES (zeroblob(?))');
     const clearProbe = this.db.prepare('DELETE FROM probe');
     this.probeWrite = this.db.transaction((at: number) => {
@@ -136,6 +171,22 @@ export class SqliteAuditStore extends AuditStore {
 
   recordPass(decisions: readonly DecisionRecord[], state: Partial<StateKeys> = {}): Promise<void> {
     return attempt(() => this.commitPass(decisions, state));
+  }
+
+  recordControl(control: ControlRecord, state: Partial<StateKeys> = {}): Promise<void> {
+    return attempt(() => this.commitControl(control, state));
+  }
+
+  controls(limit = 20): Promise<StoredControl[]> {
+    return attempt(() =>
+      (this.readControls.all(Math.min(500, Math.max(1, limit))) as ControlRow[]).map((row) => ({
+        id: row.id,
+        time: row.time,
+        action: row.action,
+        by: { via: row.by_via, name: row.by_name },
+        reason: row.reason,
+      })),
+    );
   }
 
   state<K extends keyof StateKeys>(key: K): Promise<StateKeys[K] | undefined> {
