@@ -26,6 +26,10 @@ function describe(set: RuleSet): string {
 export class RuleSetWatcher implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Rules');
   private subscription: Subscription | null = null;
+  /** When the live set was loaded (epoch ms). */
+  private loadedAt: number | null = null;
+  /** When the change whose problems `lastProblems` returns was rejected (epoch ms). */
+  private rejectedAt: number | null = null;
 
   constructor(
     private readonly loader: RuleSetLoader,
@@ -35,14 +39,18 @@ export class RuleSetWatcher implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const set = await this.loader.load();
     this.pipeline.useRules(set);
+    this.loadedAt = Date.now();
     this.logger.log(`Rules loaded from ${this.loader.directory}: ${describe(set)}`);
     this.subscription = this.loader.changes$.subscribe((change) => {
       switch (change.type) {
         case 'loaded':
           this.pipeline.useRules(change.ruleSet);
+          this.loadedAt = Date.now();
+          this.rejectedAt = null;
           this.logger.log(`Rules reloaded: ${describe(change.ruleSet)} (was ${change.previousRevision})`);
           return;
         case 'rejected': {
+          this.rejectedAt = Date.now();
           const shown = change.problems.slice(0, MAX_LOGGED_PROBLEMS).map(formatProblem);
           const more = change.problems.length - shown.length;
           this.logger.warn(
@@ -51,6 +59,7 @@ export class RuleSetWatcher implements OnModuleInit, OnApplicationShutdown {
           return;
         }
         case 'restored':
+          this.rejectedAt = null;
           this.logger.log(
             `The rejected change to the rules is gone: the files are back at revision ${change.revision}`,
           );
@@ -80,6 +89,16 @@ export class RuleSetWatcher implements OnModuleInit, OnApplicationShutdown {
 
   lastProblems(): readonly RuleSetProblem[] {
     return this.loader.lastProblems();
+  }
+
+  /** When the live rule set was loaded (epoch ms), null before the first load. */
+  loadTime(): number | null {
+    return this.loadedAt;
+  }
+
+  /** When the change `lastProblems` describes was rejected (epoch ms); null when none is outstanding. */
+  rejectionTime(): number | null {
+    return this.rejectedAt;
   }
 
   onApplicationShutdown(): void {
