@@ -9,6 +9,9 @@ import { HealthController } from './api/health.controller';
 import { LiveEvents } from './api/live.events';
 import { MetricsController } from './api/metrics.controller';
 import { RouterApiController } from './api/router-api.controller';
+import { ApiTokenGuard } from './api/api-token.guard';
+import { SessionController } from './api/session.controller';
+import { SessionStore } from './api/session.store';
 import { RulesController } from './api/rules.controller';
 import { WebhookController } from './api/webhook.controller';
 import { AuditHealth } from './audit/audit.health';
@@ -54,10 +57,13 @@ export class RouterModule {
         HealthController,
         MetricsController,
         RouterApiController,
+        SessionController,
         RulesController,
       ],
       providers: [
         { provide: ROUTER_CONFIG, useValue: config },
+        { provide: SessionStore, useFactory: () => new SessionStore(config.api.sessionTtlS) },
+        ApiTokenGuard,
         {
           provide: AuditStore,
           useFactory: () => new SqliteAuditStore(join(config.storage.dataDir, 'audit.sqlite')),
