@@ -222,6 +222,15 @@ describe('GET /api/rules/stats', () => {
     await request(h.url).get('/api/rules/stats').expect(401);
     await request(h.url).get('/api/capacity-rules').expect(401);
   });
+
+  it('documents both endpoints and their parameters in OpenAPI', async () => {
+    const spec = (await request(h.url).get('/docs-json').expect(200)).body as {
+      paths: Record<string, { get?: { parameters: Array<{ name: string; in: string }> } }>;
+    };
+    const params = (path: string) => spec.paths[path]?.get?.parameters.map((p) => `${p.in}:${p.name}`);
+    expect(params('/api/rules/stats')).toEqual(['query:rule']);
+    expect(params('/api/capacity-rules')).toEqual(['query:changed']);
+  });
 });
 
 const SURGE_RULE = 'messaging-surge';
