@@ -158,6 +158,17 @@ describe('dashboard sessions', () => {
     }
   });
 
+  it('documents the sign-in, the cookie and the reason in OpenAPI', async () => {
+    const doc = (await request(h.url).get('/docs-json').expect(200)).body;
+    expect(doc.components.securitySchemes[SESSION_COOKIE]).toMatchObject({ type: 'apiKey', in: 'cookie' });
+    expect(Object.keys(doc.paths['/api/session']).sort()).toEqual(['delete', 'get', 'post']);
+    expect(doc.components.schemas.SignInRequest.required).toEqual(['token']);
+    expect(doc.components.schemas.PauseRequest.properties.reason.maxLength).toBe(500);
+    expect(doc.paths['/api/pause'].post.security).toEqual(
+      expect.arrayContaining([{ bearer: [] }, { [SESSION_COOKIE]: [] }]),
+    );
+  });
+
   it('refuses a reason that is too long or not one line', async () => {
     const bearer = { Authorization: `Bearer ${TOKEN}` };
     const long = await request(h.url)

@@ -12,6 +12,7 @@ import { readRawBody } from './api/webhook.controller';
 import type { RouterConfig } from './config/router.config';
 import { AuditStore } from './audit/audit.store';
 import { RouterModule } from './router.module';
+import { SESSION_COOKIE } from './api/session.store';
 import { AgentSyncService } from './sync/agent-sync.service';
 import { WebhookDeliveries } from './sync/webhook-deliveries';
 
@@ -64,9 +65,10 @@ export async function createRouterApp(
     new DocumentBuilder()
       .setTitle('Availability Router')
       .setDescription(
-        'Agents, decisions, rules, explanations, pause/resume and the live stream. /health and /metrics are open; /api needs the bearer token.',
+        'Agents, decisions, rules, explanations, pause/resume and the live stream. /health and /metrics are open; /api needs the bearer token, or the session cookie of POST /api/session.',
       )
       .addBearerAuth()
+      .addCookieAuth(SESSION_COOKIE, { type: 'apiKey' }, SESSION_COOKIE)
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

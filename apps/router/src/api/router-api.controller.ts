@@ -22,7 +22,7 @@ import {
   givenFactProblem,
   type RuleExplanation,
 } from '@app/rules';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { AuditStore, type ControlRecord } from '../audit/audit.store';
 import { factsBoundProblem, parseIsoTime } from './api-input.bounds';
 import { DecisionsQuery, ExplainRequest, PauseRequest } from './router-api.dto';
@@ -31,11 +31,13 @@ import { PipelineRunner } from '../pipeline/pipeline.runner';
 import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { AgentStateCache } from '../sync/agent-state.cache';
 import { ApiTokenGuard, badRequest, type AuthedRequest } from './api-token.guard';
+import { SESSION_COOKIE } from './session.store';
 
 /** The router's API (bearer token): agents, decisions, rules, explanations, pause and resume. */
 @Controller('api')
 @ApiTags('router')
 @ApiBearerAuth()
+@ApiCookieAuth(SESSION_COOKIE)
 @UseGuards(ApiTokenGuard)
 export class RouterApiController {
   constructor(

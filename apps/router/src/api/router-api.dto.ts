@@ -132,6 +132,7 @@ export class PauseRequest {
   @ApiPropertyOptional({
     description: `Why, for the audit log: one line of at most ${MAX_PAUSE_REASON_LENGTH} characters`,
     example: 'Zendesk incident: statuses are being changed by hand',
+    maxLength: MAX_PAUSE_REASON_LENGTH,
   })
   @IsOptional()
   @IsString({ message: 'reason must be a string' })

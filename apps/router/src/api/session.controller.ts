@@ -37,7 +37,7 @@ import {
 
 /** `POST /api/session`: the API token, and a name for the audit log (optional). */
 export class SignInRequest {
-  @ApiProperty({ description: 'ROUTER_API_TOKEN' })
+  @ApiProperty({ description: 'ROUTER_API_TOKEN', maxLength: 1_024 })
   @IsString({ message: 'token must be a string (ROUTER_API_TOKEN)' })
   @MaxLength(1_024, { message: 'token must be at most 1024 characters' })
   token!: string;
@@ -45,6 +45,7 @@ export class SignInRequest {
   @ApiPropertyOptional({
     description: 'Who signs in, recorded with their pauses and resumes (at most 80 characters)',
     example: 'Ana (workforce)',
+    maxLength: 80,
   })
   @IsOptional()
   @IsString({ message: 'name must be a string' })
