@@ -106,6 +106,33 @@ describe('SqliteAuditStore', () => {
     expect(() => db.prepare('DELETE FROM decisions').run()).toThrow('the audit log is append-only');
   });
 
+  it('appends pauses and resumes with who and why, with their state, and keeps them append-only', async () => {
+    const pause = {
+      time: 1_000,
+      action: 'pause' as const,
+      by: { via: 'session' as const, name: 'Ana' },
+      reason: 'lunch cover',
+    };
+    await store.recordControl(pause, { paused: true, pausedBy: pause });
+    await store.recordControl(
+      { time: 2_000, action: 'resume', by: { via: 'bearer', name: null }, reason: null },
+      { paused: false, pausedBy: null },
+    );
+    await store.close();
+    store = new SqliteAuditStore(join(dir, 'data', 'audit.sqlite'));
+    expect(await store.controls()).toEqual([
+      { id: 2, time: 2_000, action: 'resume', by: { via: 'bearer', name: null }, reason: null },
+      { id: 1, ...pause },
+    ]);
+    expect(await store.controls(1)).toHaveLength(1);
+    expect(await store.state('pausedBy')).toBeNull();
+    const db = (store as unknown as { db: { prepare(sql: string): { run(): void } } }).db;
+    expect(() => db.prepare("UPDATE controls SET reason = 'other'").run()).toThrow(
+      'the audit log is append-only',
+    );
+    expect(() => db.prepare('DELETE FROM controls').run()).toThrow('the audit log is append-only');
+  });
+
   it('writes nothing of a pass that fails half-way', async () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;
