@@ -1,5 +1,5 @@
 import { Controller, Get, HttpException, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { formatProblem, type ChangeInForce, type PlannerState, type Rule } from '@app/rules';
 import type { CapacityRule } from '@app/zendesk';
 import { AuditStore, type DecisionOutcome, type RuleOutcomeCount } from '../audit/audit.store';
@@ -8,6 +8,7 @@ import { RuleSetWatcher } from '../rules/rule-set.watcher';
 import { ApiTokenGuard } from './api-token.guard';
 import { OUTCOMES } from './router-api.dto';
 import { CapacityRulesQuery, RuleStatsQuery } from './rules.dto';
+import { SESSION_COOKIE } from './session.store';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -22,6 +23,7 @@ type OutcomeCounts = Record<DecisionOutcome, number>;
 @Controller('api')
 @ApiTags('router')
 @ApiBearerAuth()
+@ApiCookieAuth(SESSION_COOKIE)
 @UseGuards(ApiTokenGuard)
 export class RulesController {
   constructor(
