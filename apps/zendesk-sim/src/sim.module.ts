@@ -6,6 +6,7 @@ import { AgentAvailabilityController } from './api/agent-availability.controller
 import { AvailabilityPresenter } from './api/availability.presenter';
 import { CapacityRulesController } from './api/capacity-rules.controller';
 import { UnifiedAgentStatusController } from './api/unified-agent-status.controller';
+import { UsersController } from './api/users.controller';
 import { SimClock } from './clock/sim.clock';
 import { SIM_CONFIG, type SimConfig } from './config/sim.config';
 import { ControlController } from './control/control.controller';
@@ -38,6 +39,7 @@ export class SimModule {
         UnifiedAgentStatusController,
         AgentAvailabilityController,
         CapacityRulesController,
+        UsersController,
         ControlController,
         ActivityControlController,
         WebhooksController,

@@ -28,6 +28,7 @@ export type {
   Webhook,
   WebhookInput,
   WorkItem,
+  ZendeskUser,
 } from './zendesk.domain';
 export { type BudgetClock, type RequestPriority } from './rate-budget';
 export {

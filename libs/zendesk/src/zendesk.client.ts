@@ -12,6 +12,8 @@ import {
   decodeStatusJob,
   decodeSigningSecret,
   decodeStatusPage,
+  decodeUser,
+  decodeUsers,
   decodeWebhook,
   decodeWebhookPage,
   decodeWorkItemPage,
@@ -31,6 +33,7 @@ import type {
   Webhook,
   WebhookInput,
   WorkItem,
+  ZendeskUser,
 } from './zendesk.domain';
 import { OAuthTokenProvider, useOAuthTokens } from './oauth-token.provider';
 import { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
@@ -79,6 +82,7 @@ const AVAILABILITIES = '/api/v2/agent_availabilities';
 const STATUSES = '/api/v2/agent_availabilities/agent_statuses';
 const CAPACITY_RULES = '/api/v2/capacity/rules';
 const WEBHOOKS = '/api/v2/webhooks';
+const USERS = '/api/v2/users';
 const MAX_PAGE_SIZE = 100;
 const MAX_BULK_IDS = 100;
 
@@ -88,6 +92,8 @@ const MAX_BULK_IDS = 100;
  */
 export class ZendeskClient implements OnApplicationShutdown {
   private readonly http: ZendeskHttp;
+  /** The Users API (section 13): a Support API with its own limit, so its own budget and breaker. */
+  private readonly usersHttp: ZendeskHttp;
   private readonly drops = new Subject<ZendeskClientEvent>();
 
   /** Responses, failures, retries, 429s, breaker changes and decode drops as they happen. */
@@ -116,7 +122,14 @@ export class ZendeskClient implements OnApplicationShutdown {
       clock,
     });
     this.http = new ZendeskHttp(resolved, instance, budget, clock);
-    this.events$ = merge(this.http.events$, this.drops);
+    const usersBudget = new RateBudget({
+      requestsPerWindow: resolved.usersRequestsPerMinute,
+      windowMs: resolved.budgetWindowMs,
+      maxQueue: resolved.maxQueuedRequests,
+      clock,
+    });
+    this.usersHttp = new ZendeskHttp(resolved, instance, usersBudget, clock);
+    this.events$ = merge(this.http.events$, this.usersHttp.events$, this.drops);
     const auth = resolved.auth;
     if (auth.type === 'oauth_refresh') {
       this.tokens = new OAuthTokenProvider({
@@ -190,6 +203,58 @@ export class ZendeskClient implements OnApplicationShutdown {
       }
     }
     return agent;
+  }
+
+  // ---- users ---------------------------------------------------------------------------------
+
+  /** One user by id (section 13), within the Users API's own budget. */
+  async getUser(userId: number, options: CallOptions = {}): Promise<ZendeskUser> {
+    const answer = await this.usersHttp.send({
+      method: 'GET',
+      url: `${USERS}/${agentIdSegment(userId)}`,
+      priority: options.priority ?? 'read',
+      idempotent: true,
+      endpoint: 'users.show',
+      signal: options.signal,
+    });
+    return decodeUser(answer.data);
+  }
+
+  /**
+   * The users with these ids, 100 per `show_many` call, within the Users API's own budget. Ids
+   * Zendesk does not know are simply missing from the answer.
+   */
+  async getUsers(userIds: readonly number[], options: CallOptions = {}): Promise<ZendeskUser[]> {
+    const ids = [...new Set(userIds.map(agentIdSegment))];
+    const users: ZendeskUser[] = [];
+    for (let i = 0; i < ids.length; i += MAX_BULK_IDS) {
+      const answer = await this.usersHttp.send({
+        method: 'GET',
+        url: `${USERS}/show_many`,
+        query: { ids: ids.slice(i, i + MAX_BULK_IDS).join(',') },
+        priority: options.priority ?? 'bulk',
+        idempotent: true,
+        endpoint: 'users.show_many',
+        signal: options.signal,
+      });
+      users.push(...this.decoded('users.show_many', decodeUsers, answer.data));
+    }
+    return users;
+  }
+
+  /** The users whose email is `email` (`query=email:…`), within the Users API's own budget. */
+  async findUsersByEmail(email: string, options: CallOptions = {}): Promise<ZendeskUser[]> {
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new RangeError(`Not an email address: ${email}`);
+    const answer = await this.usersHttp.send({
+      method: 'GET',
+      url: `${USERS}/search`,
+      query: { query: `email:${email}` },
+      priority: options.priority ?? 'read',
+      idempotent: true,
+      endpoint: 'users.search',
+      signal: options.signal,
+    });
+    return this.decoded('users.search', decodeUsers, answer.data);
   }
 
   // ---- unified statuses ----------------------------------------------------------------------
@@ -400,6 +465,7 @@ export class ZendeskClient implements OnApplicationShutdown {
   /** Stops the client: calls waiting for budget fail with UNAVAILABLE. */
   close(): void {
     this.http.close();
+    this.usersHttp.close();
     this.tokens?.close();
   }
 

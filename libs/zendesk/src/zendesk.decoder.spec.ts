@@ -9,6 +9,8 @@ import {
   decodeStatusChange,
   decodeStatusJob,
   decodeStatusPage,
+  decodeUser,
+  decodeUsers,
   decodeWorkItemPage,
   errorMessageOf,
   type DecodeDrop,
@@ -557,5 +559,67 @@ describe('decoding Zendesk responses', () => {
     expect(errorMessageOf({ error: 'Capacity rule not found' })).toBe('Capacity rule not found');
     expect(errorMessageOf('<html>Too Many Requests</html>')).toBe('<html>Too Many Requests</html>');
     expect(errorMessageOf(null)).toBeNull();
+  });
+});
+
+describe('users (section 13)', () => {
+  const user = {
+    id: 360099100001,
+    url: 'https://acme.zendesk.com/api/v2/users/360099100001.json',
+    name: 'Sam Agent',
+    email: 'sam@acme.example',
+    role: 'agent',
+    active: true,
+    time_zone: 'Berlin',
+    iana_time_zone: 'Europe/Berlin',
+    photo: null,
+    user_fields: { shift: 'early' },
+  };
+
+  it('reads what the router relies on and ignores the rest', () => {
+    expect(decodeUser({ user })).toEqual({
+      id: 360099100001,
+      name: 'Sam Agent',
+      email: 'sam@acme.example',
+      role: 'agent',
+      active: true,
+      timeZone: 'Berlin',
+      ianaTimeZone: 'Europe/Berlin',
+    });
+  });
+
+  it('takes absent optional members as unknown', () => {
+    expect(decodeUser({ user: { id: 7, name: 'Lee' } })).toEqual({
+      id: 7,
+      name: 'Lee',
+      email: null,
+      role: null,
+      active: true,
+      timeZone: null,
+      ianaTimeZone: null,
+    });
+  });
+
+  it('fails one user whose id or name is missing or mistyped, naming the member', () => {
+    expect(() => decodeUser({ user: { id: 7, name: 3 } })).toThrow(
+      new ZendeskError(
+        ZendeskErrorCode.INVALID_RESPONSE,
+        'Zendesk response: body.user.name must be a string (got number)',
+      ),
+    );
+    expect(() => decodeUser({ user: { name: 'Lee' } })).toThrow('body.user.id must be an integer');
+    expect(() => decodeUser({ users: [] })).toThrow('body.user must be an object');
+  });
+
+  it('leaves a user that does not decode out of a batch, as one drop naming it', () => {
+    const drops: DecodeDrop[] = [];
+    const users = decodeUsers({ users: [user, { id: 8, email: 'x@y.z' }, 'nonsense'] }, drops);
+    expect(users.map((u) => u.id)).toEqual([360099100001]);
+    expect(drops).toEqual([
+      expect.objectContaining({ kind: 'malformed_user', path: 'body.users[1]', agentId: 8 }),
+      expect.objectContaining({ kind: 'malformed_user', path: 'body.users[2]', agentId: null }),
+    ]);
+    expect(drops[0]!.reason).toBe('body.users[1].name must be a string (got undefined)');
+    expect(() => decodeUsers({ user })).toThrow('body.users must be an array');
   });
 });

@@ -8,6 +8,7 @@ import type {
   UnifiedStatus,
   Webhook,
   WorkItem,
+  ZendeskUser,
 } from './zendesk.domain';
 import { ZendeskError, ZendeskErrorCode } from './zendesk.errors';
 
@@ -116,7 +117,9 @@ export type DecodeDropKind =
   /** A status of the status list does not decode: it is left out, so no rule can set it. */
   | 'malformed_status'
   /** A capacity rule of the list does not decode: it is left out, so no rule can change it. */
-  | 'malformed_capacity_rule';
+  | 'malformed_capacity_rule'
+  /** A user of a `show_many` or search answer does not decode: it is left out (no name shown). */
+  | 'malformed_user';
 
 /** One thing a decoder left out of a response, and why. */
 export interface DecodeDrop {
@@ -523,6 +526,41 @@ export function decodeAssigneePage(raw: unknown): PageOf<CapacityAssignee> {
       .map((a) => ({ agentId: a.field('agent_id').int(), capacityRuleId: a.field('capacity_rule_id').id() })),
     next: nextLink(body),
   };
+}
+
+/** One user (section 13): id and name are required; the rest is optional; extra members are ignored. */
+function user(u: Wire): ZendeskUser {
+  return {
+    id: u.field('id').positiveInt(),
+    name: u.field('name').string(),
+    email: optString(u.optional('email')),
+    role: optString(u.optional('role')),
+    active: u.optional('active')?.bool() ?? true,
+    timeZone: optString(u.optional('time_zone')),
+    ianaTimeZone: optString(u.optional('iana_time_zone')),
+  };
+}
+
+/** `GET /users/{id}`: `{"user": {...}}`. */
+export function decodeUser(raw: unknown): ZendeskUser {
+  return user(new Wire(raw, 'body').field('user'));
+}
+
+/**
+ * `GET /users/show_many` and `/users/search`: `{"users": [...]}`. A user that does not decode is
+ * left out (`malformed_user`) rather than failing the whole batch.
+ */
+export function decodeUsers(raw: unknown, drops: DecodeDrop[] = []): ZendeskUser[] {
+  const sink = new DropSink(drops);
+  return new Wire(raw, 'body')
+    .field('users')
+    .items()
+    .flatMap((u) => {
+      const id = (u.raw as { id?: unknown } | null)?.id;
+      const owner = { agentId: typeof id === 'number' ? id : null, channel: null };
+      const decoded = sink.attempt('malformed_user', u, owner, () => user(u));
+      return decoded ? [decoded] : [];
+    });
 }
 
 /** The human message of a Zendesk error body (section 6), or null when it has none. */

@@ -133,3 +133,18 @@ export interface WebhookInput {
   status?: 'active' | 'inactive';
   description?: string;
 }
+
+/** A Support user as the Users API gives it (section 13): who an agent id is. */
+export interface ZendeskUser {
+  id: number;
+  name: string;
+  /** The primary email; null when the account hides it or the user has none. */
+  email: string | null;
+  /** `end-user`, `agent` or `admin`; other values pass through unchanged. */
+  role: 'end-user' | 'agent' | 'admin' | (string & {}) | null;
+  active: boolean;
+  /** The Rails zone name (`Berlin`); null when not reported. */
+  timeZone: string | null;
+  /** The IANA zone (`Europe/Berlin`); null when not reported. */
+  ianaTimeZone: string | null;
+}

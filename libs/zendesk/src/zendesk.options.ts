@@ -30,6 +30,11 @@ export interface ZendeskClientOptions {
   requestsPerMinute?: number;
   /** The budget's sliding window (default 60,000 ms; tests shorten it). */
   budgetWindowMs?: number;
+  /**
+   * Users API calls allowed per `budgetWindowMs` (default 60). The Users API is a Support API with
+   * the plan's own limit, so it has a budget of its own and never takes omnichannel calls.
+   */
+  usersRequestsPerMinute?: number;
   /** Calls that may wait for budget at once before new ones are refused (default 10,000). */
   maxQueuedRequests?: number;
   /**
@@ -72,6 +77,7 @@ export interface ResolvedZendeskOptions {
   auth: ZendeskAuth;
   requestsPerMinute: number;
   budgetWindowMs: number;
+  usersRequestsPerMinute: number;
   maxQueuedRequests: number;
   readShare: number;
   timeoutMs: number;
@@ -139,6 +145,7 @@ export function resolveZendeskOptions(options: ZendeskClientOptions): ResolvedZe
     auth: auth!,
     requestsPerMinute: positive('requestsPerMinute', options.requestsPerMinute, 180),
     budgetWindowMs: positive('budgetWindowMs', options.budgetWindowMs, 60_000),
+    usersRequestsPerMinute: positive('usersRequestsPerMinute', options.usersRequestsPerMinute, 60),
     maxQueuedRequests: positive('maxQueuedRequests', options.maxQueuedRequests, 10_000),
     readShare,
     timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000),

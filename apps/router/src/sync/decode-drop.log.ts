@@ -10,6 +10,7 @@ const CONSEQUENCE: Record<DecodeDropKind, string> = {
   malformed_agent: 'the agent is left out of the router’s view and never acted on',
   malformed_status: 'the status is left out, so no rule can set it',
   malformed_capacity_rule: 'the capacity rule is left out, so no rule can change it',
+  malformed_user: 'the user is left out, so the agent is shown without a name',
 };
 
 /** What a drop that does not decode is about, when it is not an agent. */
@@ -19,6 +20,7 @@ const SUBJECT: Record<Exclude<DecodeDropKind, 'malformed_agent'>, string> = {
   malformed_included: 'an included resource',
   malformed_status: 'a status',
   malformed_capacity_rule: 'a capacity rule',
+  malformed_user: 'a user',
 };
 
 /** Distinct kinds remembered; past this, new ones are only counted (a hostile answer cannot grow it). */

@@ -332,6 +332,7 @@ function agentJson(store: AccountStore, agent: Agent) {
     id: agent.id,
     name: agent.name,
     email: agent.email,
+    time_zone: agent.timeZone.iana,
     version: agent.version,
     group_ids: agent.groupIds,
     status: { id: agent.status.id, name: store.statusName(agent.status.id), reason: agent.status.reason },

@@ -29,11 +29,12 @@ export class SimHttpError extends Error {
 }
 
 /** The error-body family of a path (section 6): each Zendesk API spells its errors differently. */
-export type ApiFamily = 'json-api' | 'capacity' | 'webhooks' | 'control';
+export type ApiFamily = 'json-api' | 'capacity' | 'webhooks' | 'support' | 'control';
 
 export function apiFamilyOf(path: string): ApiFamily {
   if (path.startsWith('/api/v2/capacity/')) return 'capacity';
   if (path.startsWith('/api/v2/webhooks')) return 'webhooks';
+  if (path.startsWith('/api/v2/users')) return 'support';
   if (path.startsWith('/api/v2/')) return 'json-api';
   return 'control';
 }
@@ -51,6 +52,8 @@ export function errorBody(family: ApiFamily, error: SimHttpError): unknown {
           { status: String(error.status), code: error.code, title: error.title, detail: error.detail },
         ],
       };
+    case 'support':
+      return { error: error.code, description: error.detail };
     case 'control':
       return { error: error.code, message: error.detail };
   }

@@ -68,6 +68,8 @@ export interface Agent {
   readonly id: number;
   readonly name: string;
   readonly email: string;
+  /** The user's zone as the Users API gives it: a Rails name and its IANA name (section 13). */
+  readonly timeZone: { readonly rails: string; readonly iana: string };
   groupIds: number[];
   skills: string[];
   version: number;

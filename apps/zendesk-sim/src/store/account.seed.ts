@@ -153,6 +153,15 @@ const LAST_NAMES = [
  * About two thirds of the agents start online with some work, the rest offline, away or on a
  * custom status, so every API and every rule has something to see from the first request.
  */
+/** Zones agents work in (section 13): Rails names with their IANA names. */
+const TIME_ZONES = [
+  { rails: 'Berlin', iana: 'Europe/Berlin' },
+  { rails: 'London', iana: 'Europe/London' },
+  { rails: 'Eastern Time (US & Canada)', iana: 'America/New_York' },
+  { rails: 'Pacific Time (US & Canada)', iana: 'America/Los_Angeles' },
+  { rails: 'Sydney', iana: 'Australia/Sydney' },
+] as const;
+
 export function seedAccount(options: SeedOptions): AccountData {
   const prng = new Prng(options.seed);
   const { now } = options;
@@ -249,6 +258,8 @@ export function seedAccount(options: SeedOptions): AccountData {
       id,
       name: `${first} ${last}`,
       email,
+      // From the id, not the generator, so that adding zones did not change any other seeded value.
+      timeZone: TIME_ZONES[i % TIME_ZONES.length]!,
       groupIds: [...new Set(groupIds)].sort((a, b) => a - b),
       skills: skillPool.filter(() => prng.chance(0.3)),
       version: prng.int(1, 60),
