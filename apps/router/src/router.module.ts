@@ -9,12 +9,14 @@ import { HealthController } from './api/health.controller';
 import { LiveEvents } from './api/live.events';
 import { MetricsController } from './api/metrics.controller';
 import { RouterApiController } from './api/router-api.controller';
+import { AgentsController } from './api/agents.controller';
 import { ApiTokenGuard } from './api/api-token.guard';
 import { SessionController } from './api/session.controller';
 import { SessionStore } from './api/session.store';
 import { RulesController } from './api/rules.controller';
 import { WebhookController } from './api/webhook.controller';
 import { AuditHealth } from './audit/audit.health';
+import { AgentActivity } from './audit/agent-activity';
 import { AuditStore } from './audit/audit.store';
 import { SqliteAuditStore } from './audit/sqlite/sqlite-audit.store';
 import type { RouterConfig } from './config/router.config';
@@ -24,6 +26,7 @@ import { RouterMetrics } from './metrics/router.metrics';
 import { PauseSwitch } from './safety/pause.switch';
 import { PipelineRunner } from './pipeline/pipeline.runner';
 import { RuleSetWatcher } from './rules/rule-set.watcher';
+import { AgentDirectory } from './sync/agent-directory';
 import { AgentStateCache } from './sync/agent-state.cache';
 import { AgentSyncService } from './sync/agent-sync.service';
 import { DecodeDropLog } from './sync/decode-drop.log';
@@ -49,6 +52,7 @@ export class RouterModule {
         ZendeskModule.forRoot({
           requestsPerMinute: config.zendesk.requestsPerMin,
           readShare: config.zendesk.readSharePct / 100,
+          usersRequestsPerMinute: config.zendesk.usersRequestsPerMin,
           ...zendesk,
         }),
       ],
@@ -57,6 +61,7 @@ export class RouterModule {
         HealthController,
         MetricsController,
         RouterApiController,
+        AgentsController,
         SessionController,
         RulesController,
       ],
@@ -113,6 +118,8 @@ export class RouterModule {
         PipelineRunner,
         RuleSetWatcher,
         AgentSyncService,
+        AgentDirectory,
+        AgentActivity,
       ],
     };
   }

@@ -180,6 +180,11 @@ export class RulePlanner {
     ];
   }
 
+  /** Every `target|rule` that matches without interruption, with since when (read-only, not copied). */
+  matchingSince(): Readonly<Record<string, number>> {
+    return this.state.pendingSince;
+  }
+
   /** Forgets what the planner knows about targets that are gone (an agent that left the account). */
   forget(target: string): void {
     const prefix = `${target}|`;

@@ -125,6 +125,12 @@ export abstract class AuditStore {
   abstract lastFired(rules: readonly string[]): Promise<Record<string, number>>;
 
   /**
+   * Each agent's newest decision with one of `outcomes`, one per agent that has one: a single
+   * indexed query, however long the log (the agents list reads it once, then follows the stream).
+   */
+  abstract latestPerAgent(outcomes: readonly DecisionOutcome[]): Promise<StoredDecision[]>;
+
+  /**
    * A small write that needs room, as the health check and a store that failed are tried with:
    * resolves when it went through, rejects with the store's own error (disk full, read-only,
    * locked, corrupted) when it did not.

@@ -29,6 +29,8 @@ export interface RouterConfig {
     readonly requestsPerMin: number;
     /** The share of `requestsPerMin` targeted reads may use, in percent. */
     readonly readSharePct: number;
+    /** Users API calls per minute: the Support API's own limit, not the omnichannel one. */
+    readonly usersRequestsPerMin: number;
     /** Secrets accepted on incoming webhooks (several while rotating). */
     readonly webhookSecrets: readonly string[];
     readonly webhookSecretGenerated: boolean;
@@ -41,6 +43,8 @@ export interface RouterConfig {
     readonly resyncIntervalS: number;
     readonly statusRefreshS: number;
     readonly capacityRefreshS: number;
+    /** How often the names, emails and time zones of every agent are read again (Users API). */
+    readonly usersRefreshS: number;
     readonly evaluationIntervalS: number;
   };
   readonly safety: {
@@ -275,6 +279,7 @@ export function loadRouterConfig(env: Env = process.env, options: LoadOptions = 
       target,
       requestsPerMin: int('ZENDESK_REQUESTS_PER_MIN', 180, 1, 10_000),
       readSharePct: int('ZENDESK_READ_SHARE_PCT', 50, 1, 100),
+      usersRequestsPerMin: int('ZENDESK_USERS_REQUESTS_PER_MIN', 60, 1, 10_000),
       webhookSecrets: secrets,
       webhookSecretGenerated: secretSource === 'generated',
       webhookSecretSource: secretSource,
@@ -285,6 +290,7 @@ export function loadRouterConfig(env: Env = process.env, options: LoadOptions = 
       resyncIntervalS: int('RESYNC_INTERVAL_S', 300, 10, 86_400),
       statusRefreshS: int('STATUS_REFRESH_S', 900, 10, 86_400),
       capacityRefreshS: int('CAPACITY_REFRESH_S', 300, 10, 86_400),
+      usersRefreshS: int('USERS_REFRESH_S', 3_600, 60, 604_800),
       evaluationIntervalS: int('EVALUATION_INTERVAL_S', 30, 1, 3_600),
     },
     safety: {

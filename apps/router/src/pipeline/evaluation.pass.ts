@@ -58,6 +58,13 @@ export interface EvaluationPassDeps {
   onCapacityRuleChanged?: (rule: CapacityRule) => void;
 }
 
+/** A rule that matches an agent and waits for its `for` (epoch ms). */
+export interface PendingTimer {
+  rule: string;
+  since: number;
+  firesAt: number;
+}
+
 /** One agent explained: its facts and every agent rule with the planner's view. */
 export interface AgentExplanation {
   facts: Record<string, unknown>;
@@ -138,6 +145,26 @@ export class EvaluationPass {
   stop(graceMs = STOP_GRACE_MS): void {
     this.stopping = true;
     setTimeout(() => this.cancelWrites.abort(), graceMs).unref();
+  }
+
+  /**
+   * The `for` timers running now, by agent: each agent rule that matches but has not held for its
+   * `for` yet, with since when and when it fires. One walk over the planner's memory.
+   */
+  pendingTimers(now: number): Map<number, PendingTimer[]> {
+    const timers = new Map<number, PendingTimer[]>();
+    const rules = new Map((this.runner?.ruleSet.rules ?? []).map((r) => [r.name, r]));
+    for (const [key, since] of Object.entries(this.planner.matchingSince())) {
+      const match = /^agent:(\d+)\|(.+)$/.exec(key);
+      const rule = match ? rules.get(match[2]!) : undefined;
+      if (!match || !rule || !rule.enabled || since + rule.forMs <= now) continue;
+      const agentId = Number(match[1]);
+      const timer = { rule: rule.name, since, firesAt: since + rule.forMs };
+      const list = timers.get(agentId);
+      if (list) list.push(timer);
+      else timers.set(agentId, [timer]);
+    }
+    return timers;
   }
 
   /** Every agent rule for one cached agent, explained with the planner's view; nothing is changed. */

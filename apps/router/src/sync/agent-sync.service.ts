@@ -6,6 +6,7 @@ import type { RouterConfig } from '../config/router.config';
 import { LiveEvents } from '../api/live.events';
 import { RouterMetrics } from '../metrics/router.metrics';
 import { PipelineRunner } from '../pipeline/pipeline.runner';
+import { AgentDirectory } from './agent-directory';
 import { AgentStateCache, type AgentEventEnvelope } from './agent-state.cache';
 
 /** The sweeps, by their names in the scheduler registry. */
@@ -47,6 +48,7 @@ export class AgentSyncService implements OnApplicationShutdown {
     private readonly metrics: RouterMetrics,
     private readonly live: LiveEvents,
     private readonly scheduler: SchedulerRegistry,
+    private readonly directory: AgentDirectory,
   ) {}
 
   /**
@@ -250,6 +252,8 @@ export class AgentSyncService implements OnApplicationShutdown {
       }
       this.cache.retainOnly(seen);
       this.lastResyncAt = Date.now();
+      // Names of agents not known yet, from the Users API's own budget; nothing waits for it.
+      this.directory.learnNew();
       await this.pipeline.settleOpenWrites(this.lastResyncAt);
     } catch (error) {
       this.logger.warn(

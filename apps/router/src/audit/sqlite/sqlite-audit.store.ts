@@ -59,6 +59,7 @@ CREATE INDEX IF NOT EXISTS decisions_agent ON decisions (agent_id, id);
 CREATE INDEX IF NOT EXISTS decisions_rule ON decisions (rule, id);
 CREATE INDEX IF NOT EXISTS decisions_time_rule_outcome ON decisions (time, rule, outcome);
 CREATE INDEX IF NOT EXISTS decisions_rule_outcome_time ON decisions (rule, outcome, time);
+CREATE INDEX IF NOT EXISTS decisions_outcome_agent ON decisions (outcome, agent_id, id);
 CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
@@ -240,6 +241,21 @@ export class SqliteAuditStore extends AuditStore {
         if (times.length > 0) fired[rule] = Math.max(...times);
       }
       return fired;
+    });
+  }
+
+  latestPerAgent(outcomes: readonly DecisionOutcome[]): Promise<StoredDecision[]> {
+    if (outcomes.length === 0) return Promise.resolve([]);
+    return attempt(() => {
+      // Per outcome, the newest id of each agent straight from the index; then the newest of those.
+      const newest = outcomes
+        .map(
+          () =>
+            'SELECT agent_id, MAX(id) AS id FROM decisions WHERE outcome = ? AND agent_id IS NOT NULL GROUP BY agent_id',
+        )
+        .join(' UNION ALL ');
+      const sql = `SELECT d.* FROM decisions d JOIN (SELECT MAX(id) AS id FROM (${newest}) GROUP BY agent_id) m ON d.id = m.id ORDER BY d.id`;
+      return (this.db.prepare(sql).all(...outcomes) as Row[]).map(fromRow);
     });
   }
 
