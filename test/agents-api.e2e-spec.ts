@@ -175,4 +175,24 @@ describe('GET /api/agents against the simulator', () => {
     expect(await refused('?colour=red')).toContain('colour');
     await request(h.url).get('/api/agents').expect(401);
   });
+
+  it('documents the endpoint, its parameters and its answer in OpenAPI', async () => {
+    const spec = (await request(h.url).get('/docs-json').expect(200)).body as {
+      paths: Record<string, { get?: { parameters: Array<{ name: string; in: string }> } }>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const params = spec.paths['/api/agents']?.get?.parameters.map((p) => `${p.in}:${p.name}`);
+    expect(params).toEqual([
+      'query:group_id',
+      'query:status',
+      'query:rule',
+      'query:changed_within_s',
+      'query:sort',
+      'query:offset',
+      'query:limit',
+    ]);
+    expect(Object.keys(spec.components.schemas.AgentRowJson!.properties)).toEqual(
+      expect.arrayContaining(['name', 'email', 'timeZone', 'lastAction', 'hold', 'pending']),
+    );
+  });
 });
