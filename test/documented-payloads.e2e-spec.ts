@@ -105,7 +105,9 @@ describe("the router against Zendesk's documented example payloads", () => {
   it('syncs: the first full list succeeds although parts of it are missing or malformed', async () => {
     const health = await request(url).get('/health');
     expect(health.body.details.sync).toMatchObject({ status: 'up', lastResyncAgeS: expect.any(Number) });
-    expect(seen.filter((s) => s.method === 'GET').map((s) => s.path)).toEqual([
+    // The omnichannel reads of a sync (agent names come from the Users API, on a budget of their own).
+    const reads = seen.filter((s) => s.method === 'GET' && !s.path.startsWith('/api/v2/users/'));
+    expect(reads.map((s) => s.path)).toEqual([
       '/api/v2/agent_availabilities/agent_statuses',
       '/api/v2/capacity/rules',
       '/api/v2/agent_availabilities',
