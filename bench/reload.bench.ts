@@ -5,73 +5,11 @@
  * in and compiling it. Reference, same run: the same stream with no change.
  */
 import { RuleSetLoader } from '@app/rules';
-import { zendeskWebhookSignature } from '@app/zendesk';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { count, quantile, ratio, type Bench } from './report';
 import { FIRST_AGENT, SECRET, startRouterOnSimulator } from './router.process';
-
-/** `rules` agent rules, one a line, as a generator of rule files writes them. */
-function generatedRules(rules: number, prefix: string): string {
-  const lines = ['rules:'];
-  for (let i = 0; i < rules; i++)
-    lines.push(
-      `  - { name: ${prefix}-${i}, priority: ${i % 7}, when: { all: [{ fact: idleMinutes, operator: greaterThan, value: ${i % 60} }, { fact: status.name, operator: equal, value: online }] }, then: { set_status: away } }`,
-    );
-  return `${lines.join('\n')}\n`;
-}
-
-/** Signed agent events sent one after another, each answer timed, until stopped. */
-class WebhookStream {
-  readonly durationsMs: number[] = [];
-  private stopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(private readonly url: string) {
-    this.done = this.run();
-  }
-
-  /** Answer times from the `from`-th webhook on. */
-  since(from: number): number[] {
-    return this.durationsMs.slice(from);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
-  }
-
-  private async run(): Promise<void> {
-    for (let n = 0; !this.stopped; n++) {
-      const agent = FIRST_AGENT + (n % 20);
-      const body = JSON.stringify({
-        id: `01JRELOADBENCH${String(n).padStart(12, '0')}`,
-        type: 'zen:event-type:agent.state_changed',
-        account_id: 1,
-        time: new Date().toISOString(),
-        zendesk_event_version: '2022-11-06',
-        subject: `zen:agent:${agent}`,
-        detail: { agent_id: String(agent), account_id: '1', version: String(1_000 + n) },
-        event: { channel: 'messaging', current: 'online', previous: 'offline' },
-      });
-      const timestamp = new Date().toISOString();
-      const started = performance.now();
-      const res = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-zendesk-webhook-signature': zendeskWebhookSignature(SECRET, timestamp, Buffer.from(body)),
-          'x-zendesk-webhook-signature-timestamp': timestamp,
-        },
-        body,
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`a webhook was answered ${res.status}`);
-      this.durationsMs.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-}
+import { generatedRules, WebhookStream } from './webhook-stream';
 
 interface Change {
   /** For the figure's name. */
@@ -124,13 +62,17 @@ export const reloadBench: Bench = async ({ quick }) => {
     EVALUATION_INTERVAL_S: '3600',
   });
   const loader = under.router.get(RuleSetLoader);
-  const stream = new WebhookStream(`${under.url}/webhooks/zendesk`);
+  const stream = new WebhookStream(
+    `${under.url}/webhooks/zendesk`,
+    SECRET,
+    Array.from({ length: 20 }, (_, i) => FIRST_AGENT + i),
+  );
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const rows: string[][] = [];
   const figures = [];
   try {
     await settle(quick ? 1_000 : 3_000);
-    const reference = stream.since(0);
+    const reference = stream.durationsMs.slice(0);
     const ref99 = quantile(reference, 0.99);
     rows.push(['no change (reference)', '—', count(reference.length), ...stats(reference), '1.00×']);
     for (const change of CHANGES) {
@@ -153,7 +95,7 @@ export const reloadBench: Bench = async ({ quick }) => {
       const tookMs = performance.now() - started;
       // A little past the change, for what is done just after it is seen.
       await settle(500);
-      const during = stream.since(from);
+      const during = stream.durationsMs.slice(from);
       rows.push([
         change.name,
         `${change.outcome} in ${(tookMs / 1000).toFixed(1)} s`,
@@ -175,6 +117,8 @@ export const reloadBench: Bench = async ({ quick }) => {
     await stream.stop();
     await under.close();
   }
+  const refused = stream.statuses.filter((status) => status !== 200);
+  if (refused.length > 0) throw new Error(`${refused.length} webhooks were not answered 200`);
   const worst = Math.max(...rows.slice(1).map((r) => Number(r[5])));
   return {
     id: 'reload',

@@ -1,4 +1,3 @@
-import { zendeskWebhookSignature } from '@app/zendesk';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import {
   WEBHOOK_SECRET,
   type RouterHarness,
 } from './support/router.harness';
+import { generatedRules, WebhookStream } from '../bench/webhook-stream';
 import { startSim, type SimHarness } from './support/sim.harness';
 
 /**
@@ -45,74 +45,6 @@ async function healthOf(h: RouterHarness): Promise<{ details: { rules: { rejecte
   };
 }
 
-/** `count` agent rules, one a line, as a generator of rule files would write them. */
-function generatedRules(count: number, prefix: string): string {
-  const lines = ['rules:'];
-  for (let i = 0; i < count; i++)
-    lines.push(
-      `  - { name: ${prefix}-${i}, priority: ${i % 7}, when: { all: [{ fact: idleMinutes, operator: greaterThan, value: ${i % 60} }, { fact: status.name, operator: equal, value: online }] }, then: { set_status: away } }`,
-    );
-  return `${lines.join('\n')}\n`;
-}
-
-/**
- * Sends signed agent events to the router one after another, as Zendesk does, until stopped;
- * records the status of each answer.
- */
-class WebhookStream {
-  readonly statuses: number[] = [];
-  private stopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(private readonly url: string) {
-    this.done = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
-  }
-
-  /** Resolves once `more` further webhooks have been answered. */
-  async answered(more: number): Promise<void> {
-    const target = this.statuses.length + more;
-    while (this.statuses.length < target && !this.stopped) await new Promise((r) => setTimeout(r, 10));
-  }
-
-  private async run(): Promise<void> {
-    for (let n = 0; !this.stopped; n++) {
-      const agent = AGENTS[n % AGENTS.length]!;
-      const body = JSON.stringify({
-        id: `01JRULELOAD${String(n).padStart(15, '0')}`,
-        type: 'zen:event-type:agent.state_changed',
-        account_id: 1,
-        time: new Date().toISOString(),
-        zendesk_event_version: '2022-11-06',
-        subject: `zen:agent:${agent}`,
-        detail: { agent_id: String(agent), account_id: '1', version: String(1_000 + n) },
-        event: { channel: 'messaging', current: 'online', previous: 'offline' },
-      });
-      const timestamp = new Date().toISOString();
-      const res = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-zendesk-webhook-signature': zendeskWebhookSignature(
-            WEBHOOK_SECRET,
-            timestamp,
-            Buffer.from(body),
-          ),
-          'x-zendesk-webhook-signature-timestamp': timestamp,
-        },
-        body,
-      });
-      await res.arrayBuffer();
-      this.statuses.push(res.status);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-}
-
 describe('a 10,000-rule change while signed webhooks flow', () => {
   let h: RouterHarness;
   beforeAll(async () => {
@@ -122,7 +54,7 @@ describe('a 10,000-rule change while signed webhooks flow', () => {
 
   it('keeps answering webhooks promptly; the change is refused by the limits, then forgotten once removed', async () => {
     const live = await rulesOf(h);
-    const stream = new WebhookStream(`${h.url}/webhooks/zendesk`);
+    const stream = new WebhookStream(`${h.url}/webhooks/zendesk`, WEBHOOK_SECRET, AGENTS);
     await stream.answered(20);
 
     // One file of 10,000 rules: over the size limit, refused without being parsed.
